@@ -53,7 +53,12 @@ export interface OidcSigner {
   readonly issuer: string;
   readonly jwksUri: string;
   /** RS256 JWT with iss, aud, sub = email, email, email_verified, iat, exp. */
-  signIdToken(claims: { audience: string; email: string; lifetimeSeconds?: number; extra?: Record<string, unknown> }): Promise<string>;
+  signIdToken(claims: {
+    audience: string;
+    email: string;
+    lifetimeSeconds?: number;
+    extra?: Record<string, unknown>;
+  }): Promise<string>;
 }
 
 export interface EmulatorContext {

@@ -1,0 +1,128 @@
+import { ApiError, invalidArgument } from '../core/errors.js';
+import { asString, parseDuration, timestamp } from '../core/protoJson.js';
+import { type RestRoute, startRestServer } from '../core/rest.js';
+import type { EmulatorContext, RunningService } from '../core/types.js';
+import type { IamState } from './iamState.js';
+
+const MAX_TOKEN_LIFETIME_S = 3600;
+
+/**
+ * Resource Manager v3 (`projects.get`, `projects.testIamPermissions`) and IAM
+ * Credentials v1 (`generateAccessToken`, `generateIdToken`) on one REST server:
+ * their paths do not overlap, so one address serves both clients.
+ */
+export async function startIamEmulator(ctx: EmulatorContext, iam: IamState): Promise<RunningService> {
+  const routes: RestRoute[] = [
+    {
+      method: 'GetProject',
+      verb: 'GET',
+      path: '/v3/{name=projects/*}',
+      handler: async (req, call) => {
+        const principal = iam.authenticate(call.authorization);
+        const id = asString(req.name).slice('projects/'.length);
+        const project = iam.findProject(id);
+        if (
+          !project ||
+          !iam.hasPermission(principal.member, 'resourcemanager.projects.get', { projectId: id })
+        ) {
+          throw new ApiError(
+            7,
+            `Permission 'resourcemanager.projects.get' denied on resource 'projects/${id}' (or it may not exist).`,
+          );
+        }
+        return {
+          name: `projects/${project.projectNumber}`,
+          projectId: project.projectId,
+          state: 1,
+          displayName: project.projectId,
+          createTime: project.createTime,
+          etag: `W/"${project.projectNumber}"`,
+        };
+      },
+    },
+    {
+      method: 'TestIamPermissions',
+      verb: 'POST',
+      path: '/v3/{resource=projects/*}:testIamPermissions',
+      body: '*',
+      handler: async (req, call) => {
+        const principal = iam.authenticate(call.authorization);
+        const id = asString(req.resource).slice('projects/'.length);
+        const asked = Array.isArray(req.permissions) ? (req.permissions as unknown[]).map(String) : [];
+        for (const p of asked) {
+          if (!/^[a-z]+\.[a-zA-Z]+\.[a-zA-Z]+$/.test(p)) {
+            throw invalidArgument(`Permission ${p} is not valid.`, 'permissions');
+          }
+        }
+        // Unknown projects answer an empty subset, as the real API does for a caller without access.
+        const held = iam.findProject(id)
+          ? asked.filter((p) => iam.hasPermission(principal.member, p, { projectId: id }))
+          : [];
+        return { permissions: held };
+      },
+    },
+    {
+      method: 'GenerateAccessToken',
+      verb: 'POST',
+      path: '/v1/{name=projects/*/serviceAccounts/*}:generateAccessToken',
+      body: '*',
+      handler: async (req, call) => {
+        const principal = iam.authenticate(call.authorization);
+        const target = targetAccount(req.name);
+        const scope = Array.isArray(req.scope) ? (req.scope as unknown[]).map(String) : [];
+        if (scope.length === 0) throw invalidArgument('Scope is required.', 'scope');
+        if (Array.isArray(req.delegates) && req.delegates.length > 0) {
+          throw new ApiError(12, 'Delegation chains are not supported by the emulator.');
+        }
+        const lifetime = parseDuration(req.lifetime, 'lifetime') ?? 3600;
+        if (lifetime <= 0 || lifetime > MAX_TOKEN_LIFETIME_S) {
+          throw invalidArgument(
+            `The lifetime must be between 1s and ${MAX_TOKEN_LIFETIME_S}s; got ${lifetime}s.`,
+            'lifetime',
+          );
+        }
+        authorizeOnAccount(iam, principal.member, 'iam.serviceAccounts.getAccessToken', target);
+        const minted = iam.mintAccessToken(target, scope, lifetime);
+        return { accessToken: minted.token, expireTime: timestamp(minted.expiresAtMs) };
+      },
+    },
+    {
+      method: 'GenerateIdToken',
+      verb: 'POST',
+      path: '/v1/{name=projects/*/serviceAccounts/*}:generateIdToken',
+      body: '*',
+      handler: async (req, call) => {
+        const principal = iam.authenticate(call.authorization);
+        const target = targetAccount(req.name);
+        const audience = asString(req.audience);
+        if (!audience) throw invalidArgument('Audience is required.', 'audience');
+        authorizeOnAccount(iam, principal.member, 'iam.serviceAccounts.getOpenIdToken', target);
+        const token = await ctx.oidc.signIdToken({ audience, email: target });
+        return { token };
+      },
+    },
+  ];
+  const server = await startRestServer(ctx, 'iam', routes);
+  return { address: server.address, stop: server.stop };
+}
+
+function targetAccount(name: unknown): string {
+  const m = /^projects\/([^/]+)\/serviceAccounts\/([^/]+)$/.exec(asString(name));
+  if (!m) throw invalidArgument(`Invalid service account name '${asString(name)}'.`, 'name');
+  return m[2]!;
+}
+
+function authorizeOnAccount(iam: IamState, member: string, permission: string, email: string): void {
+  const sa = iam.findServiceAccount(email);
+  if (!sa) throw new ApiError(5, `Not found; Gaia id not found for email ${email}`);
+  if (!iam.hasPermission(member, permission, { projectId: sa.projectId, serviceAccount: email })) {
+    throw new ApiError(7, `Permission '${permission}' denied on resource (or it may not exist).`, [
+      {
+        '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+        reason: 'IAM_PERMISSION_DENIED',
+        domain: 'iam.googleapis.com',
+        metadata: { permission },
+      },
+    ]);
+  }
+}
