@@ -25,7 +25,9 @@ export const Env = z.object({
   PUSHRUN_MONITOR_URL: z.url().describe('URL Cloud Tasks calls for monitor tasks'),
   PUSHRUN_TASKS_SERVICE_ACCOUNT: z
     .email()
-    .describe('identity Cloud Tasks and Cloud Scheduler sign OIDC tokens as; the internal functions accept only it'),
+    .describe(
+      'identity Cloud Tasks and Cloud Scheduler sign OIDC tokens as; the internal functions accept only it',
+    ),
   PUSHRUN_OIDC_ISSUER: z.url().default('https://accounts.google.com'),
   PUSHRUN_OIDC_JWKS_URI: z.url().default('https://www.googleapis.com/oauth2/v3/certs'),
   PUSHRUN_SSO_AUDIENCE: z.string().optional(),

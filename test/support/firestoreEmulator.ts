@@ -26,7 +26,9 @@ export interface RunningFirestoreEmulator {
  * loopback port and resolves once it answers `GET /`. `stop` kills the whole
  * group, so no JVM is left behind.
  */
-export async function startFirestoreEmulator(opts: { port?: number } = {}): Promise<RunningFirestoreEmulator> {
+export async function startFirestoreEmulator(
+  opts: { port?: number } = {},
+): Promise<RunningFirestoreEmulator> {
   const port = opts.port ?? (await freePort());
   const host = `127.0.0.1:${port}`;
   const [cmd, args] = existsSync(SDK_EMULATOR)
@@ -41,7 +43,9 @@ export async function startFirestoreEmulator(opts: { port?: number } = {}): Prom
     output += d;
   });
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`Firestore emulator exited with ${code}: ${output.slice(-2000)}`))),
+    child.once('exit', (code) =>
+      reject(new Error(`Firestore emulator exited with ${code}: ${output.slice(-2000)}`)),
+    ),
   );
   const deadline = Date.now() + 60_000;
   const ready = (async () => {

@@ -1,0 +1,16 @@
+import { ConflictError, PushrunError, RetryableError } from '../../domain/errors.js';
+
+// gRPC codes Firestore reports for failures worth retrying.
+const RETRYABLE = new Set([4, 8, 10, 13, 14]); // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE
+
+/** Translates a Firestore SDK error into a domain error; domain errors pass through. */
+export function translateFirestoreError(err: unknown): Error {
+  if (err instanceof PushrunError) return err;
+  const code =
+    typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
+  if (code === 6) return new ConflictError('the object was created concurrently');
+  if (typeof code === 'number' && RETRYABLE.has(code)) {
+    return new RetryableError('the datastore is temporarily unavailable', { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,40 @@
+/**
+ * Every query shape the Firestore adapters issue that needs more than Firestore's
+ * automatic single-field indexes. Production Firestore refuses such a query
+ * without a composite index (the emulator does not), so a test checks each
+ * shape against firestore.indexes.json, and the adapters record the shapes they
+ * actually run so the test also catches a query that is missing from this list.
+ */
+export interface QueryShape {
+  collectionGroup: string;
+  equality: string[];
+  orderBy: { field: string; direction: 'ASCENDING' | 'DESCENDING' }[];
+}
+
+export const QUERY_SHAPES = {
+  runsByDeployment: {
+    collectionGroup: 'runs',
+    equality: ['deployment'],
+    orderBy: [{ field: '__name__', direction: 'DESCENDING' }],
+  },
+  runsByState: {
+    collectionGroup: 'runs',
+    equality: ['stateType'],
+    orderBy: [{ field: '__name__', direction: 'DESCENDING' }],
+  },
+  runsByDeploymentAndState: {
+    collectionGroup: 'runs',
+    equality: ['deployment', 'stateType'],
+    orderBy: [{ field: '__name__', direction: 'DESCENDING' }],
+  },
+  logsByLevel: {
+    collectionGroup: 'logs',
+    equality: ['level'],
+    orderBy: [{ field: '__name__', direction: 'ASCENDING' }],
+  },
+} as const satisfies Record<string, QueryShape>;
+
+export type QueryShapeName = keyof typeof QUERY_SHAPES;
+
+/** Shapes issued since the process started (read by the index test). */
+export const issuedQueryShapes = new Set<QueryShapeName>();

@@ -1,0 +1,262 @@
+import { createHash } from 'node:crypto';
+import type { CollectionReference, DocumentData, Firestore, Query } from '@google-cloud/firestore';
+import { z } from 'zod';
+import { Run, StateHistoryEntry } from '../../contracts/run.js';
+import { LogEntry, type LogLevel, TaskRun } from '../../contracts/runData.js';
+import { NotFoundError } from '../../domain/errors.js';
+import { type Decision, decide, type ProposedState } from '../../domain/orchestration.js';
+import type { StateType } from '../../domain/runStates.js';
+import type { ProposeOptions, RunStore } from '../../ports/runStore.js';
+import type { Page } from '../../ports/workspaceStore.js';
+import { translateFirestoreError } from './firestoreErrors.js';
+import { issuedQueryShapes, type QueryShapeName } from './firestoreQueries.js';
+import { decodePageToken, encodePageToken } from './pageToken.js';
+
+/** How many applied transition ids a run remembers for de-duplication. */
+const REMEMBERED_TRANSITIONS = 32;
+/** Idempotency keys are honoured for this long (a TTL policy deletes them after). */
+const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
+/** What the run document holds beyond the API's Run: query fields and bookkeeping. */
+const RunDoc = Run.extend({
+  stateType: z.string(),
+  transitionIds: z.array(z.string()),
+  stateSeq: z.int(),
+});
+type RunDoc = z.infer<typeof RunDoc>;
+
+function clean<T extends object>(value: T): DocumentData {
+  return JSON.parse(JSON.stringify(value)) as DocumentData;
+}
+
+function toRun(doc: RunDoc): Run {
+  const { stateType: _s, transitionIds: _t, stateSeq: _q, ...run } = doc;
+  return Run.parse(run);
+}
+
+async function guard<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw translateFirestoreError(err);
+  }
+}
+
+export class FirestoreRunStore implements RunStore {
+  private readonly db: Firestore;
+  constructor(opts: { firestore: Firestore }) {
+    this.db = opts.firestore;
+  }
+
+  private runs(ws: string): CollectionReference {
+    return this.db.collection('workspaces').doc(ws).collection('runs');
+  }
+
+  createRun(
+    ws: string,
+    run: Run,
+    opts: { idempotencyKey?: string | undefined } = {},
+  ): Promise<{ run: Run; created: boolean }> {
+    const ref = this.runs(ws).doc(run.id);
+    const doc: RunDoc = { ...run, stateType: run.state.type, transitionIds: [], stateSeq: 1 };
+    const history: StateHistoryEntry = { ...run.state, attempt: run.attempt, seq: 1 };
+    return guard(() =>
+      this.db.runTransaction(async (tx) => {
+        if (opts.idempotencyKey !== undefined) {
+          const keyRef = this.db
+            .collection('workspaces')
+            .doc(ws)
+            .collection('idempotencyKeys')
+            .doc(hashKey(run.deployment, opts.idempotencyKey));
+          const existing = await tx.get(keyRef);
+          if (existing.exists) {
+            const firstId = z.object({ runId: z.string() }).parse(existing.data()).runId;
+            const first = await tx.get(this.runs(ws).doc(firstId));
+            if (first.exists) return { run: toRun(RunDoc.parse(first.data())), created: false };
+          }
+          tx.set(keyRef, {
+            runId: run.id,
+            deployment: run.deployment,
+            expireAt: new Date(Date.parse(run.createdAt) + IDEMPOTENCY_TTL_MS),
+          });
+        }
+        tx.create(ref, clean(doc));
+        tx.create(ref.collection('states').doc(seqId(1)), clean(history));
+        return { run, created: true };
+      }),
+    );
+  }
+
+  getRun(ws: string, id: string): Promise<Run | null> {
+    return guard(async () => {
+      const snap = await this.runs(ws).doc(id).get();
+      return snap.exists ? toRun(RunDoc.parse(snap.data())) : null;
+    });
+  }
+
+  listRuns(
+    ws: string,
+    q: {
+      deployment?: string | undefined;
+      state?: StateType | undefined;
+      pageSize: number;
+      pageToken?: string | undefined;
+    },
+  ): Promise<Page<Run>> {
+    return guard(async () => {
+      let query: Query = this.runs(ws);
+      let shape: QueryShapeName | undefined;
+      if (q.deployment !== undefined) query = query.where('deployment', '==', q.deployment);
+      if (q.state !== undefined) query = query.where('stateType', '==', q.state);
+      if (q.deployment !== undefined && q.state !== undefined) shape = 'runsByDeploymentAndState';
+      else if (q.deployment !== undefined) shape = 'runsByDeployment';
+      else if (q.state !== undefined) shape = 'runsByState';
+      if (shape !== undefined) issuedQueryShapes.add(shape);
+      // Newest first: run ids sort by creation time.
+      query = query.orderBy('__name__', 'desc').limit(q.pageSize + 1);
+      const after = decodePageToken(q.pageToken);
+      if (after !== undefined) query = query.startAfter(this.runs(ws).doc(after));
+      const snap = await query.get();
+      const items = snap.docs.slice(0, q.pageSize).map((d) => toRun(RunDoc.parse(d.data())));
+      const last = items.at(-1);
+      return {
+        items,
+        nextPageToken: snap.docs.length > q.pageSize && last ? encodePageToken(last.id) : undefined,
+      };
+    });
+  }
+
+  proposeState(
+    ws: string,
+    id: string,
+    proposed: ProposedState,
+    opts: ProposeOptions,
+  ): Promise<{ decision: Decision; run: Run }> {
+    const ref = this.runs(ws).doc(id);
+    return guard(() =>
+      this.db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        if (!snap.exists) throw new NotFoundError(`run ${id}`);
+        const doc = RunDoc.parse(snap.data());
+        const decision = decide(doc.state, proposed, {
+          now: opts.now,
+          attempt: doc.attempt,
+          scheduledTime: new Date(doc.scheduledTime),
+          appliedTransitionIds: doc.transitionIds,
+          ...(opts.explicitRetry ? { explicitRetry: true } : {}),
+        });
+        if (decision.kind !== 'accept' || !decision.applied) return { decision, run: toRun(doc) };
+
+        const extra = opts.onAccept ? opts.onAccept(toRun(doc), decision) : {};
+        const now = opts.now.toISOString();
+        const seq = doc.stateSeq + 1;
+        const transitionIds =
+          proposed.transitionId === undefined
+            ? doc.transitionIds
+            : [...doc.transitionIds, proposed.transitionId].slice(-REMEMBERED_TRANSITIONS);
+        const timing: Partial<Run> = {};
+        if (decision.state.type === 'RUNNING' && doc.startTime === undefined) timing.startTime = now;
+        if (['COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED'].includes(decision.state.type))
+          timing.endTime = now;
+        const next: RunDoc = {
+          ...doc,
+          ...timing,
+          ...extra,
+          state: decision.state,
+          stateType: decision.state.type,
+          attempt: decision.attempt,
+          transitionIds,
+          stateSeq: seq,
+          updatedAt: now,
+        };
+        tx.set(ref, clean(next));
+        tx.create(
+          ref.collection('states').doc(seqId(seq)),
+          clean({ ...decision.state, attempt: decision.attempt, seq } satisfies StateHistoryEntry),
+        );
+        return { decision, run: toRun(next) };
+      }),
+    );
+  }
+
+  listStates(ws: string, id: string): Promise<StateHistoryEntry[]> {
+    return guard(async () => {
+      const snap = await this.runs(ws).doc(id).collection('states').orderBy('__name__').get();
+      return snap.docs.map((d) => StateHistoryEntry.parse(d.data()));
+    });
+  }
+
+  appendLogs(ws: string, id: string, logs: LogEntry[]): Promise<void> {
+    return guard(async () => {
+      const col = this.runs(ws).doc(id).collection('logs');
+      // Batches of up to 500 writes: Firestore's per-commit limit.
+      for (let i = 0; i < logs.length; i += 500) {
+        const batch = this.db.batch();
+        for (const log of logs.slice(i, i + 500)) batch.create(col.doc(log.id), clean(log));
+        await batch.commit();
+      }
+    });
+  }
+
+  listLogs(
+    ws: string,
+    id: string,
+    q: { level?: LogLevel | undefined; pageSize: number; pageToken?: string | undefined },
+  ): Promise<Page<LogEntry>> {
+    return guard(async () => {
+      const col = this.runs(ws).doc(id).collection('logs');
+      let query: Query = col;
+      if (q.level !== undefined) {
+        query = query.where('level', '==', q.level);
+        issuedQueryShapes.add('logsByLevel');
+      }
+      query = query.orderBy('__name__').limit(q.pageSize + 1);
+      const after = decodePageToken(q.pageToken);
+      if (after !== undefined) query = query.startAfter(col.doc(after));
+      const snap = await query.get();
+      const items = snap.docs.slice(0, q.pageSize).map((d) => LogEntry.parse(d.data()));
+      const last = items.at(-1);
+      return {
+        items,
+        nextPageToken: snap.docs.length > q.pageSize && last ? encodePageToken(last.id) : undefined,
+      };
+    });
+  }
+
+  upsertTaskRun(ws: string, id: string, taskRun: TaskRun): Promise<TaskRun> {
+    const ref = this.runs(ws).doc(id).collection('taskRuns').doc(taskRun.id);
+    return guard(() =>
+      this.db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        const merged: TaskRun = snap.exists ? mergeTaskRun(TaskRun.parse(snap.data()), taskRun) : taskRun;
+        tx.set(ref, clean(merged));
+        return merged;
+      }),
+    );
+  }
+
+  listTaskRuns(ws: string, id: string): Promise<TaskRun[]> {
+    return guard(async () => {
+      const snap = await this.runs(ws).doc(id).collection('taskRuns').orderBy('__name__').get();
+      return snap.docs.map((d) => TaskRun.parse(d.data()));
+    });
+  }
+}
+
+/** A later report of the same task run fills in what the earlier one lacked. */
+function mergeTaskRun(prev: TaskRun, next: TaskRun): TaskRun {
+  return {
+    ...prev,
+    ...next,
+    startTime: prev.startTime ?? next.startTime,
+    parameterNames: [...new Set([...prev.parameterNames, ...next.parameterNames])],
+  };
+}
+
+function seqId(seq: number): string {
+  return String(seq).padStart(6, '0');
+}
+
+function hashKey(deployment: string, key: string): string {
+  return createHash('sha256').update(`${deployment}\0${key}`).digest('hex');
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { Slug } from '../domain/ids.js';
+import { EnvMap, Timestamp } from './common.js';
+import { JobVariables } from './jobVariables.js';
+
+export const RetryPolicy = z.strictObject({
+  maxRetries: z.int().min(0).max(100).default(0),
+  delaySeconds: z.int().min(0).max(86_400).default(10),
+  /** Delay grows by this factor per attempt (1 = constant). */
+  backoffFactor: z.number().min(1).max(10).default(2),
+  /** Up to this fraction of the delay is added at random, so retries of many runs spread out. */
+  jitter: z.number().min(0).max(1).default(0.2),
+  maxDelaySeconds: z
+    .int()
+    .min(0)
+    .max(7 * 86_400)
+    .default(3600),
+  retryCrashed: z.boolean().default(true),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
+export const CollisionStrategy = z.enum(['enqueue', 'cancel_new']);
+export type CollisionStrategy = z.infer<typeof CollisionStrategy>;
+
+/** A JSON Schema (draft 2020-12) object describing a deployment's parameters. */
+export const ParameterSchema = z.record(z.string(), z.unknown());
+
+const Command = z.array(z.string().max(4096)).max(100);
+const Tag = z.string().min(1).max(100);
+
+const deploymentFields = {
+  description: z.string().max(2000).optional(),
+  image: z.string().min(1).max(1000).optional(),
+  command: Command.optional(),
+  args: Command.optional(),
+  env: EnvMap.optional(),
+  jobVariables: JobVariables.optional(),
+  parameterSchema: ParameterSchema.optional(),
+  /** Default parameter values, merged under the run's own. */
+  parameters: z.record(z.string(), z.unknown()).optional(),
+  concurrencyLimit: z.int().min(0).max(100_000).nullable().optional(),
+  collisionStrategy: CollisionStrategy.optional(),
+  retryPolicy: RetryPolicy.optional(),
+  priority: z.int().min(-1000).max(1000).optional(),
+  tags: z.array(Tag).max(50).optional(),
+  paused: z.boolean().optional(),
+};
+
+export const CreateDeploymentRequest = z.strictObject({ name: Slug, workPool: Slug, ...deploymentFields });
+export type CreateDeploymentRequest = z.infer<typeof CreateDeploymentRequest>;
+
+export const UpdateDeploymentRequest = z.strictObject({ workPool: Slug.optional(), ...deploymentFields });
+export type UpdateDeploymentRequest = z.infer<typeof UpdateDeploymentRequest>;
+
+export const Deployment = z.object({
+  name: Slug,
+  workPool: Slug,
+  description: z.string().optional(),
+  image: z.string().optional(),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  env: z.record(z.string(), z.string()),
+  jobVariables: JobVariables,
+  parameterSchema: ParameterSchema.optional(),
+  parameters: z.record(z.string(), z.unknown()),
+  concurrencyLimit: z.int().nullable(),
+  collisionStrategy: CollisionStrategy,
+  retryPolicy: RetryPolicy,
+  priority: z.int(),
+  tags: z.array(z.string()),
+  paused: z.boolean(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Deployment = z.infer<typeof Deployment>;

@@ -1,0 +1,547 @@
+import { z } from 'zod';
+import { PageQuery } from '../contracts/common.js';
+import { CreateDeploymentRequest, Deployment, UpdateDeploymentRequest } from '../contracts/deployment.js';
+import {
+  ApiKeyMetadata,
+  CreateApiKeyRequest,
+  CreatedApiKey,
+  CreateMemberRequest,
+  CreateServiceAccountRequest,
+  Member,
+  ServiceAccount,
+} from '../contracts/principal.js';
+import {
+  CreateRunRequest,
+  ListRunsQuery,
+  OrchestrationResult,
+  ProposeStateRequest,
+  Run,
+  StateHistoryEntry,
+} from '../contracts/run.js';
+import {
+  ListLogsQuery,
+  LogEntry,
+  ReportTaskRunRequest,
+  TaskRun,
+  WriteLogsRequest,
+} from '../contracts/runData.js';
+import { CreateWorkPoolRequest, UpdateWorkPoolRequest, WorkPool } from '../contracts/workPool.js';
+import { CreateWorkspaceRequest, UpdateWorkspaceRequest, Workspace } from '../contracts/workspace.js';
+import { InvalidArgumentError } from '../domain/errors.js';
+import type { WorkspaceStore } from '../ports/workspaceStore.js';
+import * as deployments from '../services/deployments.js';
+import * as principals from '../services/principals.js';
+import type { RunDeps } from '../services/runs.js';
+import * as runs from '../services/runs.js';
+import * as workPools from '../services/workPools.js';
+import type { WorkspaceProvisioner } from '../services/workspaces.js';
+import * as workspaces from '../services/workspaces.js';
+import { json } from './router.js';
+import type { Route } from './types.js';
+
+export interface ApiDeps extends RunDeps {
+  workspaces: WorkspaceStore;
+  provisionWorkspace?: WorkspaceProvisioner | undefined;
+  checkCredential?: ((ws: string, name: string, projectId: string | undefined) => Promise<void>) | undefined;
+}
+
+const WS = '/v1/workspaces/:ws';
+const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextPageToken: z.string().optional() });
+
+const IDEMPOTENCY_KEY = z.string().min(1).max(255);
+
+/** Every REST route with the permission it needs: the single table the router enforces. */
+export function apiRoutes(deps: ApiDeps): Route[] {
+  const wsDeps = { store: deps.workspaces, provision: deps.provisionWorkspace };
+  const pDeps = { store: deps.workspaces };
+  const poolDeps = { store: deps.workspaces, checkCredential: deps.checkCredential };
+  return [
+    {
+      method: 'GET',
+      path: '/healthz',
+      access: { kind: 'public' },
+      summary: 'Liveness',
+      handler: async () => json(200, { status: 'ok' }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/workspaces',
+      access: { kind: 'platform_admin' },
+      summary: "Create a workspace; returns its owner's first API key (shown once)",
+      request: CreateWorkspaceRequest,
+      response: z.object({ workspace: Workspace, owner: Member, apiKey: CreatedApiKey }),
+      handler: async (c) =>
+        json(201, await workspaces.createWorkspace(wsDeps, c.body(CreateWorkspaceRequest), c.now)),
+    },
+    {
+      method: 'GET',
+      path: WS,
+      access: { kind: 'permission', permission: 'workspace:read' },
+      summary: 'Get a workspace',
+      response: Workspace,
+      handler: async (c) => json(200, await workspaces.getWorkspace(wsDeps, c.params.ws as string)),
+    },
+    {
+      method: 'PATCH',
+      path: WS,
+      access: { kind: 'permission', permission: 'settings:write' },
+      summary: 'Update workspace settings',
+      request: UpdateWorkspaceRequest,
+      response: Workspace,
+      handler: async (c) =>
+        json(
+          200,
+          await workspaces.updateWorkspace(
+            wsDeps,
+            c.params.ws as string,
+            c.body(UpdateWorkspaceRequest),
+            c.now,
+          ),
+        ),
+    },
+
+    // Members
+    {
+      method: 'POST',
+      path: `${WS}/members`,
+      access: { kind: 'permission', permission: 'member:manage' },
+      summary: 'Add a member',
+      request: CreateMemberRequest,
+      response: Member,
+      handler: async (c) =>
+        json(
+          201,
+          await principals.createMember(
+            pDeps,
+            c.params.ws as string,
+            c.body(CreateMemberRequest),
+            c.principal,
+            c.now,
+          ),
+        ),
+    },
+    {
+      method: 'GET',
+      path: `${WS}/members`,
+      access: { kind: 'permission', permission: 'member:read' },
+      summary: 'List members',
+      response: page(Member),
+      handler: async (c) => {
+        const q = c.query(PageQuery);
+        return json(200, await deps.workspaces.listMembers(c.params.ws as string, pageOf(q)));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${WS}/members/:member`,
+      access: { kind: 'permission', permission: 'member:manage' },
+      summary: 'Remove a member and revoke their keys',
+      handler: async (c) => {
+        await principals.deleteMember(
+          pDeps,
+          c.params.ws as string,
+          c.params.member as string,
+          c.principal,
+          c.now,
+        );
+        return { status: 204 };
+      },
+    },
+
+    // Service accounts and their keys
+    {
+      method: 'POST',
+      path: `${WS}/service-accounts`,
+      access: { kind: 'permission', permission: 'service_account:manage' },
+      summary: 'Create a service account',
+      request: CreateServiceAccountRequest,
+      response: ServiceAccount,
+      handler: async (c) =>
+        json(
+          201,
+          await principals.createServiceAccount(
+            pDeps,
+            c.params.ws as string,
+            c.body(CreateServiceAccountRequest),
+            c.principal,
+            c.now,
+          ),
+        ),
+    },
+    {
+      method: 'GET',
+      path: `${WS}/service-accounts`,
+      access: { kind: 'permission', permission: 'service_account:read' },
+      summary: 'List service accounts',
+      response: page(ServiceAccount),
+      handler: async (c) =>
+        json(
+          200,
+          await deps.workspaces.listServiceAccounts(c.params.ws as string, pageOf(c.query(PageQuery))),
+        ),
+    },
+    {
+      method: 'DELETE',
+      path: `${WS}/service-accounts/:sa`,
+      access: { kind: 'permission', permission: 'service_account:manage' },
+      summary: 'Delete a service account and revoke its keys',
+      handler: async (c) => {
+        await principals.deleteServiceAccount(
+          pDeps,
+          c.params.ws as string,
+          c.params.sa as string,
+          c.principal,
+          c.now,
+        );
+        return { status: 204 };
+      },
+    },
+    {
+      method: 'POST',
+      path: `${WS}/service-accounts/:sa/keys`,
+      access: { kind: 'permission', permission: 'service_account:manage' },
+      summary: 'Create an API key for a service account (the key is shown once)',
+      request: CreateApiKeyRequest,
+      response: CreatedApiKey,
+      handler: async (c) =>
+        json(
+          201,
+          await principals.createServiceAccountKey(
+            pDeps,
+            c.params.ws as string,
+            c.params.sa as string,
+            c.body(CreateApiKeyRequest),
+            c.principal,
+            c.now,
+          ),
+        ),
+    },
+    {
+      method: 'GET',
+      path: `${WS}/service-accounts/:sa/keys`,
+      access: { kind: 'permission', permission: 'service_account:read' },
+      summary: "List a service account's keys (metadata only)",
+      response: z.object({ items: z.array(ApiKeyMetadata) }),
+      handler: async (c) =>
+        json(200, {
+          items: await principals.listServiceAccountKeys(pDeps, c.params.ws as string, c.params.sa as string),
+        }),
+    },
+    {
+      method: 'DELETE',
+      path: `${WS}/service-accounts/:sa/keys/:key`,
+      access: { kind: 'permission', permission: 'service_account:manage' },
+      summary: 'Revoke an API key at once',
+      response: ApiKeyMetadata,
+      handler: async (c) =>
+        json(
+          200,
+          await principals.revokeServiceAccountKey(
+            pDeps,
+            c.params.ws as string,
+            c.params.sa as string,
+            c.params.key as string,
+            c.now,
+          ),
+        ),
+    },
+
+    // Work pools
+    {
+      method: 'POST',
+      path: `${WS}/work-pools`,
+      access: { kind: 'permission', permission: 'work_pool:write' },
+      summary: 'Create a work pool',
+      request: CreateWorkPoolRequest,
+      response: WorkPool,
+      handler: async (c) =>
+        json(
+          201,
+          await workPools.createWorkPool(
+            poolDeps,
+            c.params.ws as string,
+            c.body(CreateWorkPoolRequest),
+            c.now,
+          ),
+        ),
+    },
+    {
+      method: 'GET',
+      path: `${WS}/work-pools`,
+      access: { kind: 'permission', permission: 'work_pool:read' },
+      summary: 'List work pools',
+      response: page(WorkPool),
+      handler: async (c) =>
+        json(200, await deps.workspaces.listWorkPools(c.params.ws as string, pageOf(c.query(PageQuery)))),
+    },
+    {
+      method: 'GET',
+      path: `${WS}/work-pools/:pool`,
+      access: { kind: 'permission', permission: 'work_pool:read' },
+      summary: 'Get a work pool',
+      response: WorkPool,
+      handler: async (c) =>
+        json(200, await workPools.getWorkPool(poolDeps, c.params.ws as string, c.params.pool as string)),
+    },
+    {
+      method: 'PATCH',
+      path: `${WS}/work-pools/:pool`,
+      access: { kind: 'permission', permission: 'work_pool:write' },
+      summary: 'Update a work pool',
+      request: UpdateWorkPoolRequest,
+      response: WorkPool,
+      handler: async (c) =>
+        json(
+          200,
+          await workPools.updateWorkPool(
+            poolDeps,
+            c.params.ws as string,
+            c.params.pool as string,
+            c.body(UpdateWorkPoolRequest),
+            c.now,
+          ),
+        ),
+    },
+    {
+      method: 'DELETE',
+      path: `${WS}/work-pools/:pool`,
+      access: { kind: 'permission', permission: 'work_pool:write' },
+      summary: 'Delete a work pool no deployment uses',
+      handler: async (c) => {
+        await deps.workspaces.deleteWorkPool(c.params.ws as string, c.params.pool as string);
+        return { status: 204 };
+      },
+    },
+
+    // Deployments
+    {
+      method: 'POST',
+      path: `${WS}/deployments`,
+      access: { kind: 'permission', permission: 'deployment:write' },
+      summary: 'Create a deployment',
+      request: CreateDeploymentRequest,
+      response: Deployment,
+      handler: async (c) =>
+        json(
+          201,
+          await deployments.createDeployment(
+            { store: deps.workspaces },
+            c.params.ws as string,
+            c.body(CreateDeploymentRequest),
+            c.now,
+          ),
+        ),
+    },
+    {
+      method: 'GET',
+      path: `${WS}/deployments`,
+      access: { kind: 'permission', permission: 'deployment:read' },
+      summary: 'List deployments',
+      response: page(Deployment),
+      handler: async (c) =>
+        json(200, await deps.workspaces.listDeployments(c.params.ws as string, pageOf(c.query(PageQuery)))),
+    },
+    {
+      method: 'GET',
+      path: `${WS}/deployments/:deployment`,
+      access: { kind: 'permission', permission: 'deployment:read' },
+      summary: 'Get a deployment',
+      response: Deployment,
+      handler: async (c) =>
+        json(
+          200,
+          await deployments.getDeployment(
+            { store: deps.workspaces },
+            c.params.ws as string,
+            c.params.deployment as string,
+          ),
+        ),
+    },
+    {
+      method: 'PATCH',
+      path: `${WS}/deployments/:deployment`,
+      access: { kind: 'permission', permission: 'deployment:write' },
+      summary: 'Update a deployment',
+      request: UpdateDeploymentRequest,
+      response: Deployment,
+      handler: async (c) =>
+        json(
+          200,
+          await deployments.updateDeployment(
+            { store: deps.workspaces },
+            c.params.ws as string,
+            c.params.deployment as string,
+            c.body(UpdateDeploymentRequest),
+            c.now,
+          ),
+        ),
+    },
+    {
+      method: 'DELETE',
+      path: `${WS}/deployments/:deployment`,
+      access: { kind: 'permission', permission: 'deployment:write' },
+      summary: 'Delete a deployment (its runs stay readable)',
+      handler: async (c) => {
+        await deps.workspaces.deleteDeployment(c.params.ws as string, c.params.deployment as string);
+        return { status: 204 };
+      },
+    },
+
+    // Runs
+    {
+      method: 'POST',
+      path: `${WS}/deployments/:deployment/runs`,
+      access: { kind: 'permission', permission: 'run:create' },
+      summary: 'Create a run; with Idempotency-Key a repeat returns the first run (200)',
+      request: CreateRunRequest,
+      response: Run,
+      handler: async (c) => {
+        const rawKey = c.req.headers['idempotency-key'];
+        let idempotencyKey: string | undefined;
+        if (rawKey !== undefined) {
+          const parsed = IDEMPOTENCY_KEY.safeParse(rawKey);
+          if (!parsed.success) {
+            throw new InvalidArgumentError('invalid Idempotency-Key header', [
+              { field: 'Idempotency-Key', issue: '1 to 255 characters' },
+            ]);
+          }
+          idempotencyKey = parsed.data;
+        }
+        const { run, created } = await runs.createRun(
+          deps,
+          c.params.ws as string,
+          c.params.deployment as string,
+          c.body(CreateRunRequest),
+          { idempotencyKey, principal: c.principal, now: c.now },
+        );
+        return json(created ? 201 : 200, run);
+      },
+    },
+    {
+      method: 'GET',
+      path: `${WS}/runs`,
+      access: { kind: 'permission', permission: 'run:read' },
+      summary: 'List runs, newest first, filtered by deployment and state',
+      response: page(Run),
+      handler: async (c) =>
+        json(200, await runs.listRuns(deps, c.params.ws as string, c.query(ListRunsQuery))),
+    },
+    {
+      method: 'GET',
+      path: `${WS}/runs/:run`,
+      access: { kind: 'permission', permission: 'run:read' },
+      summary: 'Get a run',
+      response: Run,
+      handler: async (c) => json(200, await runs.getRun(deps, c.params.ws as string, c.params.run as string)),
+    },
+    {
+      method: 'GET',
+      path: `${WS}/runs/:run/states`,
+      access: { kind: 'permission', permission: 'run:read' },
+      summary: "A run's state history, oldest first",
+      response: z.object({ items: z.array(StateHistoryEntry) }),
+      handler: async (c) => {
+        await runs.getRun(deps, c.params.ws as string, c.params.run as string);
+        return json(200, {
+          items: await deps.runs.listStates(c.params.ws as string, c.params.run as string),
+        });
+      },
+    },
+    {
+      method: 'POST',
+      path: `${WS}/runs/:run/state`,
+      access: { kind: 'permission', permission: 'run:report' },
+      summary: 'Propose a state; answers with the orchestration result',
+      request: ProposeStateRequest,
+      response: OrchestrationResult,
+      handler: async (c) => {
+        const { result } = await runs.proposeState(
+          deps,
+          c.params.ws as string,
+          c.params.run as string,
+          c.body(ProposeStateRequest),
+          c.now,
+        );
+        return json(200, result);
+      },
+    },
+    {
+      method: 'POST',
+      path: `${WS}/runs/:run/cancel`,
+      access: { kind: 'permission', permission: 'run:cancel' },
+      summary: 'Cancel a run',
+      response: Run,
+      handler: async (c) => {
+        c.body(z.strictObject({}));
+        return json(200, await runs.cancelRun(deps, c.params.ws as string, c.params.run as string, c.now));
+      },
+    },
+    {
+      method: 'POST',
+      path: `${WS}/runs/:run/logs`,
+      access: { kind: 'permission', permission: 'run:report' },
+      summary: 'Write a batch of log lines (nothing is stored when logs are off)',
+      request: WriteLogsRequest,
+      response: z.object({ stored: z.int(), logsEnabled: z.boolean() }),
+      handler: async (c) => {
+        const r = await runs.writeLogs(
+          deps,
+          c.params.ws as string,
+          c.params.run as string,
+          c.body(WriteLogsRequest),
+          c.now,
+        );
+        return json(r.logsEnabled ? 201 : 200, r);
+      },
+    },
+    {
+      method: 'GET',
+      path: `${WS}/runs/:run/logs`,
+      access: { kind: 'permission', permission: 'log:read' },
+      summary: "Read a run's logs, oldest first",
+      response: page(LogEntry),
+      handler: async (c) =>
+        json(
+          200,
+          await runs.listLogs(deps, c.params.ws as string, c.params.run as string, c.query(ListLogsQuery)),
+        ),
+    },
+    {
+      method: 'POST',
+      path: `${WS}/runs/:run/task-runs`,
+      access: { kind: 'permission', permission: 'run:report' },
+      summary: 'Report a task run (parameter values are dropped; names are kept)',
+      request: ReportTaskRunRequest,
+      response: TaskRun,
+      handler: async (c) =>
+        json(
+          201,
+          await runs.reportTaskRun(
+            deps,
+            c.params.ws as string,
+            c.params.run as string,
+            c.body(ReportTaskRunRequest),
+            c.now,
+          ),
+        ),
+    },
+    {
+      method: 'GET',
+      path: `${WS}/runs/:run/task-runs`,
+      access: { kind: 'permission', permission: 'run:read' },
+      summary: "List a run's task runs",
+      response: z.object({ items: z.array(TaskRun) }),
+      handler: async (c) => {
+        await runs.getRun(deps, c.params.ws as string, c.params.run as string);
+        return json(200, {
+          items: await deps.runs.listTaskRuns(c.params.ws as string, c.params.run as string),
+        });
+      },
+    },
+  ];
+}
+
+function pageOf(q: PageQuery) {
+  return { pageSize: q.page_size, pageToken: q.page_token };
+}

@@ -1,0 +1,59 @@
+import type { Run, StateHistoryEntry } from '../contracts/run.js';
+import type { LogEntry, LogLevel, TaskRun } from '../contracts/runData.js';
+import type { Decision, ProposedState } from '../domain/orchestration.js';
+import type { StateType } from '../domain/runStates.js';
+import type { Page } from './workspaceStore.js';
+
+export interface ProposeOptions {
+  now: Date;
+  explicitRetry?: boolean;
+  /**
+   * Called inside the transaction when the decision is an applied accept; returns
+   * fields to write with the new state (execution, timings, …). Pure.
+   */
+  onAccept?: (run: Run, decision: Extract<Decision, { kind: 'accept' }>) => Partial<Run>;
+}
+
+/**
+ * Runs and what hangs off them. State changes happen only through
+ * `proposeState`, which applies the orchestration function inside a Firestore
+ * transaction and appends to the state history.
+ */
+export interface RunStore {
+  /**
+   * Creates the run in SCHEDULED. With an idempotency key, a second call with the
+   * same key returns the first run and `created: false`, also when racing.
+   */
+  createRun(
+    ws: string,
+    run: Run,
+    opts?: { idempotencyKey?: string | undefined },
+  ): Promise<{ run: Run; created: boolean }>;
+  getRun(ws: string, id: string): Promise<Run | null>;
+  listRuns(
+    ws: string,
+    q: {
+      deployment?: string | undefined;
+      state?: StateType | undefined;
+      pageSize: number;
+      pageToken?: string | undefined;
+    },
+  ): Promise<Page<Run>>;
+  /** Throws NotFoundError if the run does not exist. */
+  proposeState(
+    ws: string,
+    id: string,
+    proposed: ProposedState,
+    opts: ProposeOptions,
+  ): Promise<{ decision: Decision; run: Run }>;
+  listStates(ws: string, id: string): Promise<StateHistoryEntry[]>;
+
+  appendLogs(ws: string, id: string, logs: LogEntry[]): Promise<void>;
+  listLogs(
+    ws: string,
+    id: string,
+    q: { level?: LogLevel | undefined; pageSize: number; pageToken?: string | undefined },
+  ): Promise<Page<LogEntry>>;
+  upsertTaskRun(ws: string, id: string, taskRun: TaskRun): Promise<TaskRun>;
+  listTaskRuns(ws: string, id: string): Promise<TaskRun[]>;
+}
