@@ -103,3 +103,22 @@ export async function listen(
   });
   return { server, port: boundPort };
 }
+
+/** Offset-based page tokens: opaque to clients, as the real ones are. */
+export function paginate<T>(
+  items: T[],
+  pageSize: number | undefined,
+  pageToken: string | undefined,
+  max: number,
+) {
+  let offset = 0;
+  if (pageToken) {
+    offset = Number(Buffer.from(pageToken, 'base64url').toString('utf8'));
+    if (!Number.isInteger(offset) || offset < 0)
+      throw new RpcError(Code.INVALID_ARGUMENT, 'Invalid page token.');
+  }
+  const size = pageSize && pageSize > 0 ? Math.min(pageSize, max) : max;
+  const page = items.slice(offset, offset + size);
+  const next = offset + size < items.length ? Buffer.from(String(offset + size)).toString('base64url') : '';
+  return { page, nextPageToken: next };
+}

@@ -31,7 +31,7 @@ import {
   retryFromMessage,
   retryToMessage,
 } from './queueConfig.js';
-import { Code, listen, RpcError, RpcKit } from './rpc.js';
+import { Code, listen, paginate, RpcError, RpcKit } from './rpc.js';
 import { type AttemptRecord, type HttpTarget, type Queue, type Task, TaskEngine } from './taskEngine.js';
 
 export interface TasksEmulatorOptions {
@@ -96,20 +96,6 @@ function requireTaskName(name: string | undefined, queueName?: string): string {
     );
   }
   return name;
-}
-
-/** Offset-based page tokens: opaque to clients, as the real ones are. */
-function paginate<T>(items: T[], pageSize: number | undefined, pageToken: string | undefined, max: number) {
-  let offset = 0;
-  if (pageToken) {
-    offset = Number(Buffer.from(pageToken, 'base64url').toString('utf8'));
-    if (!Number.isInteger(offset) || offset < 0)
-      throw new RpcError(Code.INVALID_ARGUMENT, 'Invalid page token.');
-  }
-  const size = pageSize && pageSize > 0 ? Math.min(pageSize, max) : max;
-  const page = items.slice(offset, offset + size);
-  const next = offset + size < items.length ? Buffer.from(String(offset + size)).toString('base64url') : '';
-  return { page, nextPageToken: next };
 }
 
 function queueToMessage(queue: Queue): QueueMessage {
