@@ -19,6 +19,7 @@ function clientFor(address: string): KeyManagementServiceClient {
     apiEndpoint: host,
     port: Number(port),
     sslCreds: grpc.credentials.createInsecure(),
+    universeDomain: 'googleapis.com',
   });
 }
 

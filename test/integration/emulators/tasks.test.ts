@@ -72,6 +72,7 @@ beforeAll(async () => {
     apiEndpoint: host,
     port: Number(port),
     sslCreds: grpc.credentials.createInsecure(),
+    universeDomain: 'googleapis.com',
   });
 });
 
@@ -428,6 +429,7 @@ describe('Cloud Tasks emulator: lifecycle', () => {
       apiEndpoint: host,
       port: Number(port),
       sslCreds: grpc.credentials.createInsecure(),
+      universeDomain: 'googleapis.com',
     });
     const target = await receiver(() => sleep(5_000).then(() => 200));
     const name = `${LOCATION}/queues/lifecycle`;
