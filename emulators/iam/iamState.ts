@@ -148,7 +148,7 @@ export class IamState {
     const sa: ServiceAccount = {
       email,
       projectId: project.projectId,
-      uniqueId: `1${String(randomInt(10_000_000_000, 99_999_999_999))}${String(randomInt(1_000_000_000, 9_999_999_999))}`,
+      uniqueId: `1${String(randomInt(1_000_000_000, 9_999_999_999))}${String(randomInt(1_000_000_000, 9_999_999_999))}`,
       displayName,
       keys: new Map(),
       grants: newGrants(),
