@@ -91,6 +91,8 @@ export interface TerraformModule {
   resources: Map<string, Declaration>;
   data: Map<string, Declaration>;
   moduleCalls: Map<string, Declaration>;
+  /** Some file did not parse: its declarations are unknown, so references are not judged. */
+  incomplete: boolean;
 }
 
 const SYNTAX_ERROR = /^(?:parse config: \[)?(.*?):(\d+),(\d+)(?:-[\d,]+)?: (.*?)\]?$/s;
@@ -160,6 +162,7 @@ export async function parseModule(
     resources: new Map(),
     data: new Map(),
     moduleCalls: new Map(),
+    incomplete: files.some((f) => !f.json),
   };
   const declare = (map: Map<string, Declaration>, key: string, what: string, d: Declaration): void => {
     const prior = map.get(key);
@@ -515,6 +518,7 @@ export class TerraformChecker {
       return;
     }
     const child = await this.module(target);
+    if (child.incomplete) return; // its syntax errors are reported; its variables are unknown
     for (const attr of block.attributes) {
       if (MODULE_META.has(attr.name) || child.variables.has(attr.name)) continue;
       this.report(
@@ -579,6 +583,7 @@ export class TerraformChecker {
       this.report(file, attr.line, `cannot read expression of "${attr.name}": ${(error as Error).message}`);
       return;
     }
+    if (mod.incomplete) return; // a declaration may be in the file that did not parse
     for (const ref of refs) {
       const before = attr.source.slice(0, Math.max(0, ref.startPosition + offset));
       const line = attr.line + (before.match(/\n/g)?.length ?? 0);
@@ -614,7 +619,7 @@ export class TerraformChecker {
           return undefined;
         }
         const child = await this.module(resolve(mod.dir, source));
-        return child.outputs.has(third)
+        return child.incomplete || child.outputs.has(third)
           ? undefined
           : `module "${second}" has no output "${third}"${suggest(third, child.outputs.keys())}`;
       }
