@@ -4,10 +4,14 @@ import type { Logger } from '../logging.js';
 import type { HttpResponse } from './types.js';
 
 export function zodDetails(err: ZodError, prefix = ''): FieldViolation[] {
-  return err.issues.map((issue) => {
+  const join = (...parts: string[]) => parts.filter((s) => s !== '').join('.') || '(body)';
+  return err.issues.flatMap((issue) => {
     const path = issue.path.map(String).join('.');
-    const field = [prefix, path].filter((s) => s !== '').join('.') || '(body)';
-    return { field, issue: issue.message };
+    // Name each unknown field itself, not the object that contains it.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: join(prefix, path, key), issue: 'unknown field' }));
+    }
+    return [{ field: join(prefix, path), issue: issue.message }];
   });
 }
 

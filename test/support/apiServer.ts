@@ -86,11 +86,11 @@ export function client(baseUrl: string, transcript?: string[]) {
   ): Promise<CallResult> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.key !== undefined) headers.authorization = `Bearer ${opts.key}`;
-    let body: string | Buffer | undefined;
+    let body: string | undefined;
     if (opts.raw !== undefined) {
-      body = opts.raw;
+      body = typeof opts.raw === 'string' ? opts.raw : opts.raw.toString('utf8');
       headers['content-type'] ??= 'application/json';
-    } else if (opts.body !== undefined) {
+    } else if (opts.body !== undefined && method !== 'GET') {
       body = JSON.stringify(opts.body);
       headers['content-type'] = 'application/json';
     }

@@ -15,17 +15,17 @@ export const QUERY_SHAPES = {
   runsByDeployment: {
     collectionGroup: 'runs',
     equality: ['deployment'],
-    orderBy: [{ field: '__name__', direction: 'DESCENDING' }],
+    orderBy: [{ field: 'id', direction: 'DESCENDING' }],
   },
   runsByState: {
     collectionGroup: 'runs',
     equality: ['stateType'],
-    orderBy: [{ field: '__name__', direction: 'DESCENDING' }],
+    orderBy: [{ field: 'id', direction: 'DESCENDING' }],
   },
   runsByDeploymentAndState: {
     collectionGroup: 'runs',
     equality: ['deployment', 'stateType'],
-    orderBy: [{ field: '__name__', direction: 'DESCENDING' }],
+    orderBy: [{ field: 'id', direction: 'DESCENDING' }],
   },
   logsByLevel: {
     collectionGroup: 'logs',

@@ -112,10 +112,11 @@ export class FirestoreRunStore implements RunStore {
       else if (q.deployment !== undefined) shape = 'runsByDeployment';
       else if (q.state !== undefined) shape = 'runsByState';
       if (shape !== undefined) issuedQueryShapes.add(shape);
-      // Newest first: run ids sort by creation time.
-      query = query.orderBy('__name__', 'desc').limit(q.pageSize + 1);
+      // Newest first: run ids sort by creation time. Ordered by the `id` field, not the
+      // document key, because Firestore cannot scan keys in descending order.
+      query = query.orderBy('id', 'desc').limit(q.pageSize + 1);
       const after = decodePageToken(q.pageToken);
-      if (after !== undefined) query = query.startAfter(this.runs(ws).doc(after));
+      if (after !== undefined) query = query.startAfter(after);
       const snap = await query.get();
       const items = snap.docs.slice(0, q.pageSize).map((d) => toRun(RunDoc.parse(d.data())));
       const last = items.at(-1);

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFirestore } from '../../../shared/adapters/gcp/firestoreClient.js';
+import {
+  issuedQueryShapes,
+  QUERY_SHAPES,
+  type QueryShape,
+} from '../../../shared/adapters/gcp/firestoreQueries.js';
+import { FirestoreRunStore } from '../../../shared/adapters/gcp/firestoreRunStore.js';
+import { StateType } from '../../../shared/domain/runStates.js';
+import { clearFirestore } from '../../support/firestoreEmulator.js';
+
+interface IndexFile {
+  indexes: {
+    collectionGroup: string;
+    queryScope: string;
+    fields: { fieldPath: string; order?: 'ASCENDING' | 'DESCENDING' }[];
+  }[];
+}
+
+const indexFile = JSON.parse(readFileSync('firestore.indexes.json', 'utf8')) as IndexFile;
+
+/**
+ * Production Firestore serves an equality-filtered, ordered query only from a
+ * composite index whose fields are the equality fields (any order) followed by
+ * the order-by fields with matching direction.
+ */
+function covered(shape: QueryShape): boolean {
+  return indexFile.indexes.some((ix) => {
+    if (ix.collectionGroup !== shape.collectionGroup || ix.queryScope !== 'COLLECTION') return false;
+    const eq = ix.fields.slice(0, shape.equality.length).map((f) => f.fieldPath);
+    const rest = ix.fields.slice(shape.equality.length);
+    return (
+      eq.length === shape.equality.length &&
+      shape.equality.every((f) => eq.includes(f)) &&
+      rest.length === shape.orderBy.length &&
+      rest.every((f, i) => f.fieldPath === shape.orderBy[i]?.field && f.order === shape.orderBy[i]?.direction)
+    );
+  });
+}
+
+const projectId = `indexes-${process.pid}`;
+const firestore = createFirestore({ projectId });
+const runs = new FirestoreRunStore({ firestore });
+
+beforeAll(() => issuedQueryShapes.clear());
+afterAll(async () => {
+  await firestore.terminate();
+  await clearFirestore(process.env.FIRESTORE_EMULATOR_HOST as string, projectId);
+});
+
+describe('composite indexes', () => {
+  it.each(Object.entries(QUERY_SHAPES))('query shape %s has its composite index declared', (_name, shape) => {
+    expect(covered(shape)).toBe(true);
+  });
+
+  it('every list query the run store issues is a declared shape', async () => {
+    for (const deployment of [undefined, 'etl']) {
+      for (const state of [undefined, ...StateType.options]) {
+        await runs.listRuns('ws', { deployment, state, pageSize: 5 });
+      }
+    }
+    await runs.listLogs('ws', 'run', { pageSize: 5 });
+    await runs.listLogs('ws', 'run', { level: 'ERROR', pageSize: 5 });
+    expect([...issuedQueryShapes].sort()).toEqual(Object.keys(QUERY_SHAPES).sort());
+  });
+
+  it('the checker itself fails for an undeclared shape', () => {
+    expect(
+      covered({
+        collectionGroup: 'runs',
+        equality: ['tags'],
+        orderBy: [{ field: 'id', direction: 'DESCENDING' }],
+      }),
+    ).toBe(false);
+  });
+});
