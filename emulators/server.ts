@@ -8,6 +8,7 @@ import { MemoryCallStats } from './core/stats.js';
 import type { EmulatorContext, EmulatorEndpoints, RunningService } from './core/types.js';
 import { startIamEmulator } from './iam/iamEmulator.js';
 import { type IamSnapshot, IamState } from './iam/iamState.js';
+import { startKmsEmulator } from './kms/kmsEmulator.js';
 import { type PersistedJob, RunState, startRunEmulator } from './run/runEmulator.js';
 import { startTasksEmulator } from './tasks/tasksEmulator.js';
 
@@ -22,19 +23,6 @@ export interface StartEmulatorsOptions {
   host?: string;
   /** Folder to keep IAM state and job definitions in across restarts (executions are not kept). */
   persistDir?: string;
-}
-
-type KmsModule = { startKmsEmulator(ctx: EmulatorContext): Promise<RunningService> };
-
-/** The KMS emulator is optional until its module lands; a missing module leaves `endpoints.kms` empty. */
-async function loadKms(): Promise<KmsModule | undefined> {
-  const specifier = './kms/kmsEmulator.js';
-  try {
-    return (await import(specifier)) as KmsModule;
-  } catch (err) {
-    if ((err as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') return undefined;
-    throw err;
-  }
 }
 
 /**
@@ -60,21 +48,27 @@ export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<
     const run = new RunState(iam);
     if (opts.persistDir) await restore(opts.persistDir, iam, run);
 
-    const kms = await loadKms();
-    const [runService, iamService, tasksService, kmsService] = await Promise.all([
+    const services = await Promise.allSettled([
       startRunEmulator(context, iam, run),
       startIamEmulator(context, iam),
       startTasksEmulator(context),
-      kms?.startKmsEmulator(context),
+      startKmsEmulator(context),
     ]);
-    started.push(runService, iamService, tasksService);
-    if (kmsService) started.push(kmsService);
+    for (const s of services) if (s.status === 'fulfilled') started.push(s.value);
+    const failed = services.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [runService, iamService, tasksService, kmsService] = started as [
+      RunningService,
+      RunningService,
+      RunningService,
+      RunningService,
+    ];
     control.setDeps({ ctx: context, faults, oidc, iam, run });
 
     const endpoints: EmulatorEndpoints = {
       run: runService.address,
       tasks: tasksService.address,
-      kms: kmsService?.address ?? '',
+      kms: kmsService.address,
       iam: iamService.address,
       control: controlUrl,
       oidcIssuer: oidc.issuer,
