@@ -73,11 +73,26 @@ export interface TaskEngineOptions {
 // setTimeout fires at once for delays past 2^31-1 ms (~24.8 days); tasks may be 30 days out.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const TOKEN_LIFETIME_S = 3600;
+const MIN_RATE_WAKE_MS = 10;
 const TOKEN_REUSE_MARGIN_MS = 5 * 60_000;
 
 export function shortId(name: string): string {
   return name.slice(name.lastIndexOf('/') + 1);
 }
+
+/** Google's HTTP status → google.rpc.Code mapping for the statuses it names. */
+const GRPC_CODE_BY_HTTP_STATUS: Record<number, number> = {
+  400: Code.INVALID_ARGUMENT,
+  401: Code.UNAUTHENTICATED,
+  403: Code.PERMISSION_DENIED,
+  404: Code.NOT_FOUND,
+  409: Code.ABORTED,
+  429: Code.RESOURCE_EXHAUSTED,
+  499: Code.CANCELLED,
+  501: Code.UNIMPLEMENTED,
+  503: Code.UNAVAILABLE,
+  504: Code.DEADLINE_EXCEEDED,
+};
 
 /** Maps an HTTP answer to the google.rpc.Status Cloud Tasks records on the attempt. */
 function statusOf(outcome: AttemptOutcome): StatusMessage {
@@ -90,22 +105,10 @@ function statusOf(outcome: AttemptOutcome): StatusMessage {
       return { code: Code.CANCELLED, message: 'The attempt was cancelled.' };
     case 'response': {
       const s = outcome.status;
-      const byStatus: Record<number, number> = {
-        400: Code.INVALID_ARGUMENT,
-        401: Code.UNAUTHENTICATED,
-        403: Code.PERMISSION_DENIED,
-        404: Code.NOT_FOUND,
-        409: Code.ABORTED,
-        429: Code.RESOURCE_EXHAUSTED,
-        499: Code.CANCELLED,
-        501: Code.UNIMPLEMENTED,
-        503: Code.UNAVAILABLE,
-        504: Code.DEADLINE_EXCEEDED,
-      };
       const code =
         s >= 200 && s < 300
           ? Code.OK
-          : (byStatus[s] ?? (s >= 500 ? Code.INTERNAL : Code.FAILED_PRECONDITION));
+          : (GRPC_CODE_BY_HTTP_STATUS[s] ?? (s >= 500 ? Code.INTERNAL : Code.FAILED_PRECONDITION));
       return { code, message: `HTTP status code ${s}` };
     }
   }
@@ -345,7 +348,12 @@ export class TaskEngine {
       const now = Date.now();
       this.refill(queue, now);
       if (queue.tokens < 1) {
-        const waitMs = Math.ceil(((1 - queue.tokens) / queue.rate.maxDispatchesPerSecond) * 1000);
+        // Waking for every single token costs a timer per dispatch at high rates; a short floor
+        // lets a few tokens accumulate and go out together without lowering the rate.
+        const waitMs = Math.max(
+          MIN_RATE_WAKE_MS,
+          Math.ceil(((1 - queue.tokens) / queue.rate.maxDispatchesPerSecond) * 1000),
+        );
         if (queue.wakeAtMs === undefined) {
           queue.wakeAtMs = now + waitMs;
           this.heap.push({ atMs: queue.wakeAtMs, seq: this.seq++, queue });
