@@ -123,3 +123,21 @@ export class PayloadTooLargeError extends PushrunError {
     return 413;
   }
 }
+
+/**
+ * The customer project refused a launch or call in a way no retry fixes (a missing
+ * permission, a bad image or spec, a disabled credential). The message is meant
+ * for the customer: it names the permission or the field.
+ */
+export class LaunchRefusedError extends PushrunError {
+  readonly reason:
+    | 'PERMISSION_DENIED'
+    | 'INVALID_ARGUMENT'
+    | 'UNAUTHENTICATED'
+    | 'FAILED_PRECONDITION'
+    | 'NOT_FOUND';
+  constructor(reason: LaunchRefusedError['reason'], message: string, cause?: unknown) {
+    super('FAILED_PRECONDITION', message, { cause });
+    this.reason = reason;
+  }
+}

@@ -60,6 +60,16 @@ export class FirestoreRunStore implements RunStore {
     const ref = this.runs(ws).doc(run.id);
     const doc: RunDoc = { ...run, stateType: run.state.type, transitionIds: [], stateSeq: 1 };
     const history: StateHistoryEntry = { ...run.state, attempt: run.attempt, seq: 1 };
+    if (opts.idempotencyKey === undefined) {
+      // No read needed: one atomic batch is a single round trip, a transaction two.
+      return guard(async () => {
+        const batch = this.db.batch();
+        batch.create(ref, clean(doc));
+        batch.create(ref.collection('states').doc(seqId(1)), clean(history));
+        await batch.commit();
+        return { run, created: true };
+      });
+    }
     return guard(() =>
       this.db.runTransaction(async (tx) => {
         if (opts.idempotencyKey !== undefined) {
