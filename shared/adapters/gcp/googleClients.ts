@@ -1,0 +1,108 @@
+/**
+ * Factories for the Google API clients the adapters take. One function per
+ * client, each importing only its own SDK, so a function that needs Cloud Tasks
+ * does not pay for loading KMS (each SDK costs ~270 ms of cold start).
+ *
+ * `endpoint` ('host:port') points a client at the project's emulators
+ * (emulators/README.md); without it the client uses Google's defaults and
+ * Application Default Credentials.
+ */
+import type { IAMCredentialsClient } from '@google-cloud/iam-credentials';
+import { KeyManagementServiceClient } from '@google-cloud/kms';
+import type { ProjectsClient } from '@google-cloud/resource-manager';
+import type { ExecutionsClient, JobsClient } from '@google-cloud/run';
+import { CloudTasksClient } from '@google-cloud/tasks';
+import type { AuthClient } from 'google-auth-library';
+import { grpc } from 'google-gax';
+
+/** gRPC options for an emulator on loopback: plain text, and no credentials (the emulators check none for these APIs). */
+function insecureGrpcOptions(endpoint: string): {
+  apiEndpoint: string;
+  port: number;
+  sslCreds: ReturnType<typeof grpc.credentials.createInsecure>;
+  universeDomain: string;
+} {
+  const at = endpoint.lastIndexOf(':');
+  const host = endpoint.slice(0, at);
+  const port = Number(endpoint.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(port) || port <= 0 || port > 65_535) {
+    throw new Error(`emulator endpoint must be host:port, got '${endpoint}'`);
+  }
+  return {
+    apiEndpoint: host,
+    port,
+    // Must be the grpc-js copy google-gax uses: credentials of another copy are rejected.
+    sslCreds: grpc.credentials.createInsecure(),
+    // Otherwise the first call asks the GCE metadata server for the universe domain.
+    universeDomain: 'googleapis.com',
+  };
+}
+
+export function createCloudTasksClient(opts: { endpoint?: string | undefined } = {}): CloudTasksClient {
+  return opts.endpoint ? new CloudTasksClient(insecureGrpcOptions(opts.endpoint)) : new CloudTasksClient();
+}
+
+export function createKmsClient(opts: { endpoint?: string | undefined } = {}): KeyManagementServiceClient {
+  return opts.endpoint
+    ? new KeyManagementServiceClient(insecureGrpcOptions(opts.endpoint))
+    : new KeyManagementServiceClient();
+}
+
+// ---------------------------------------------------------------------------
+// Customer-project clients: Cloud Run Admin v2, Resource Manager v3, IAM Credentials v1.
+// These take an `authClient` (a customer's key, or a token minted by impersonation) and
+// always use google-gax's REST transport (`fallback: true`), against Google as against the
+// emulators: REST is what sends the Authorization header to a plain-HTTP emulator
+// (emulators/README.md), and one transport everywhere means one error shape and numeric
+// enums in both places. Their SDKs are imported lazily: only the functions that talk to
+// customer projects pay their ~250 ms each of load time.
+// ---------------------------------------------------------------------------
+
+/** Constructor options of a REST-transport client, at Google's endpoint or an emulator's `host:port`. */
+// A type alias, not an interface: google-gax's ClientOptions has an index signature that only aliases satisfy.
+export type RestClientOptions = {
+  fallback: true;
+  authClient: AuthClient;
+  apiEndpoint?: string;
+  port?: number;
+  protocol?: 'http';
+};
+
+export function restClientOptions(authClient: AuthClient, endpoint?: string): RestClientOptions {
+  if (!endpoint) return { fallback: true, authClient };
+  const at = endpoint.lastIndexOf(':');
+  const host = endpoint.slice(0, at);
+  const port = Number(endpoint.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(port) || port <= 0 || port > 65_535) {
+    throw new Error(`emulator endpoint must be host:port, got '${endpoint}'`);
+  }
+  // Plain HTTP only ever to a local emulator; Google's endpoints are HTTPS by default.
+  return { fallback: true, authClient, apiEndpoint: host, port, protocol: 'http' };
+}
+
+export async function createRunClients(opts: {
+  authClient: AuthClient;
+  endpoint?: string | undefined;
+}): Promise<{ jobs: JobsClient; executions: ExecutionsClient }> {
+  const { JobsClient, ExecutionsClient } = await import('@google-cloud/run');
+  const options = restClientOptions(opts.authClient, opts.endpoint);
+  return { jobs: new JobsClient(options), executions: new ExecutionsClient(options) };
+}
+
+export async function createProjectsClient(opts: {
+  authClient: AuthClient;
+  endpoint?: string | undefined;
+}): Promise<ProjectsClient> {
+  const { ProjectsClient } = await import('@google-cloud/resource-manager');
+  // Cast: this SDK is typed against its own google-auth-library 10; a version-11 client works at run time.
+  return new ProjectsClient(restClientOptions(opts.authClient, opts.endpoint) as never);
+}
+
+export async function createIamCredentialsClient(opts: {
+  authClient: AuthClient;
+  endpoint?: string | undefined;
+}): Promise<IAMCredentialsClient> {
+  const { IAMCredentialsClient } = await import('@google-cloud/iam-credentials');
+  // Cast: typed against google-auth-library 10, as above.
+  return new IAMCredentialsClient(restClientOptions(opts.authClient, opts.endpoint) as never);
+}
