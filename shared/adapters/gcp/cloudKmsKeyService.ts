@@ -64,8 +64,9 @@ export function workspaceKeyId(workspace: string): string {
  * reaches the caller (and its task queue's backoff) in well under a second.
  */
 export class CloudKmsKeyService implements KeyService {
+  // Three attempts, 100 ms then 200 ms apart (gax's `maxRetries` counts attempts).
   private readonly retrying: CallOptions = {
-    retry: createRetryOptions([4, 14], createMaxRetriesBackoffSettings(100, 2, 1000, 10_000, 1, 10_000, 2)),
+    retry: createRetryOptions([4, 14], createMaxRetriesBackoffSettings(100, 2, 1000, 10_000, 1, 10_000, 3)),
   };
   // CreateCryptoKeyVersion is not idempotent: a retry after a lost answer would add a second version.
   private readonly once: CallOptions = { retry: null };

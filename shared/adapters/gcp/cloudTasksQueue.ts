@@ -70,14 +70,16 @@ export class CloudTasksQueue implements TaskQueue {
 
   constructor(private readonly opts: CloudTasksQueueOptions) {
     const retries = opts.retries ?? 2;
-    // gax reads maxRetries 0 as "no limit", so no retries must be said as `retry: null`.
+    // gax's `maxRetries` counts attempts, not retries (2 means one retry), and reads 0
+    // as "no limit", so no retries must be said as `retry: null`. A spent budget is
+    // reported as DEADLINE_EXCEEDED whatever the last error was: still retryable.
     this.callOptions =
       retries > 0
         ? {
             retry: createRetryOptions(
               [4, 14],
               // 100 ms then 200 ms between attempts; each attempt may take up to 10 s.
-              createMaxRetriesBackoffSettings(100, 2, 1000, 10_000, 1, 10_000, retries),
+              createMaxRetriesBackoffSettings(100, 2, 1000, 10_000, 1, 10_000, retries + 1),
             ),
           }
         : { retry: null };
