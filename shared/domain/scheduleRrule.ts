@@ -18,8 +18,20 @@ const WEEK_MS = 7 * DAY_MS;
  */
 const DEFAULT_DTSTART_FLOATING = Date.UTC(2024, 0, 1, 0, 0, 0);
 
+const FREQUENCY_PERIOD: Record<number, string> = {
+  [Frequency.YEARLY]: 'years',
+  [Frequency.MONTHLY]: 'months',
+  [Frequency.WEEKLY]: 'weeks',
+  [Frequency.DAILY]: 'days',
+  [Frequency.HOURLY]: 'hours',
+  [Frequency.MINUTELY]: 'minutes',
+};
+
 /** How far ahead an RRULE is searched before it is taken to have no further occurrence. */
 export const RRULE_LOOKAHEAD_MS = 50 * 366 * DAY_MS;
+
+/** The most rrule periods (days of a DAILY rule, months of a MONTHLY one…) one query may walk. */
+export const RRULE_MAX_PERIODS_PER_QUERY = 50_000;
 
 /** An RRULE ready to enumerate in floating (wall-clock) time; see scheduleZone.ts. */
 export interface FloatingRrule {
@@ -157,10 +169,60 @@ export function parseRrule(text: string, zone: string): RruleParseResult {
     until = utc ? instantToFloating(options.until.getTime(), resolvedZone) : options.until.getTime();
   }
 
+  const phaseProblem = unreachableTimeFilter(options, dtstart);
+  if (phaseProblem !== null) return fail(phaseProblem);
+
   // Evaluated in floating time: rrule's own tzid support converts through the process's
   // local zone, which would make results depend on where the code runs.
   const { tzid: _tzid, dtstart: _dtstart, until: _until, ...rest } = options;
-  return { ok: true, rule: { options: rest, dtstart, until } };
+  const rule: FloatingRrule = { options: rest, dtstart, until };
+
+  // A rule whose filters never meet (BYMONTH=2;BYMONTHDAY=30) is refused here rather than
+  // found out by the scheduler. A rule that has ended (COUNT or UNTIL in the past) is fine
+  // as long as it occurred at least once.
+  const probe = boundedQuery(rule, (engine) => {
+    const first = engine.after(new Date(dtstart), true);
+    return first === null ? [] : [first];
+  });
+  if (probe.dates.length === 0) {
+    return fail(
+      probe.exhausted
+        ? `the rule has no occurrence within ${RRULE_MAX_PERIODS_PER_QUERY} ${FREQUENCY_PERIOD[options.freq]} of its start`
+        : 'the rule never occurs',
+    );
+  }
+  return { ok: true, rule };
+}
+
+function greatestCommonDivisor(a: number, b: number): number {
+  return b === 0 ? a : greatestCommonDivisor(b, a % b);
+}
+
+/**
+ * rrule advances HOURLY and MINUTELY rules in an inner loop that only stops at an hour
+ * (and minute) allowed by BYHOUR (and BYMINUTE); a combination the step can never reach
+ * (FREQ=HOURLY;INTERVAL=2;BYHOUR=1 from an even hour) loops forever. Such rules are
+ * refused. For MINUTELY with BYHOUR/BYMINUTE the reachable set is only simple when the
+ * step divides an hour, so other steps are refused there (cron says those better).
+ */
+function unreachableTimeFilter(options: Partial<Options>, dtstart: number): string | null {
+  const interval = options.interval ?? 1;
+  const start = new Date(dtstart);
+  const byhour = asList(options.byhour ?? []) as number[];
+  const byminute = asList(options.byminute ?? []) as number[];
+  if (options.freq === Frequency.HOURLY && byhour.length > 0) {
+    const step = greatestCommonDivisor(interval, 24);
+    const reachable = byhour.some((hour) => (((hour - start.getUTCHours()) % step) + step) % step === 0);
+    if (!reachable) return 'no BYHOUR value is reachable from DTSTART with this INTERVAL';
+  }
+  if (options.freq === Frequency.MINUTELY && (byhour.length > 0 || byminute.length > 0)) {
+    if (60 % interval !== 0) return 'with BYHOUR or BYMINUTE, a MINUTELY INTERVAL must divide 60';
+    const reachable =
+      byminute.length === 0 ||
+      byminute.some((minute) => (((minute - start.getUTCMinutes()) % interval) + interval) % interval === 0);
+    if (!reachable) return 'no BYMINUTE value is reachable from DTSTART with this INTERVAL';
+  }
+  return null;
 }
 
 /** The length of one step for rules that repeat in fixed floating-time steps, else null. */
@@ -218,19 +280,68 @@ export function* floatingOccurrencesAfter(rule: FloatingRrule, afterFloating: nu
     const high = Math.min(low + window, end);
     let dtstart = rule.dtstart;
     if (step !== null && low > dtstart) dtstart += Math.floor((low - dtstart) / step) * step;
-    const engine = new RRule(
-      {
-        ...rule.options,
-        dtstart: new Date(dtstart),
-        until: rule.until === null ? null : new Date(rule.until),
-      },
-      true, // no cache: engines are short-lived
+    const { dates, exhausted } = boundedQuery({ ...rule, dtstart }, (engine) =>
+      engine.between(new Date(low), new Date(high), true),
     );
-    for (const date of engine.between(new Date(low), new Date(high), true)) {
-      const floating = date.getTime();
+    for (const floating of dates) {
       if (floating > low) yield floating;
     }
+    if (exhausted) return;
     low = high;
     window *= 2;
   }
+}
+
+/**
+ * Runs one rrule query (in floating time) that may walk at most
+ * {@link RRULE_MAX_PERIODS_PER_QUERY} periods; `exhausted` tells that it was cut short.
+ * 50,000 periods cover 137 years of a DAILY rule, so only rules with no match left are cut.
+ *
+ * rrule 2.8 checks its end (UNTIL, or the end of a `between` window) only against dates
+ * that match, so a rule with no further match walks period by period to the year 9999
+ * (minutes for a DAILY rule), and has no option to stop it. Its loop reads
+ * `options.interval` once per period and stops when it is 0, so the engine's options
+ * get a counting getter that answers 0 once the budget is spent; BYHOUR/BYMINUTE then read
+ * as empty so that the final step cannot spin in rrule's inner HOURLY/MINUTELY loop.
+ * A test with a never-matching rule guards this against rrule internals changing.
+ */
+function boundedQuery(
+  rule: FloatingRrule,
+  query: (engine: InstanceType<typeof RRule>) => Date[],
+): { dates: number[]; exhausted: boolean } {
+  const engine = new RRule(
+    {
+      ...rule.options,
+      dtstart: new Date(rule.dtstart),
+      until: rule.until === null ? null : new Date(rule.until),
+    },
+    true, // no cache: engines are short-lived
+  );
+  const parsed = engine.options;
+  const { interval, byhour, byminute } = parsed;
+  // Each period reads `interval` about twice (the loop's check and the step).
+  const budget = 2 * RRULE_MAX_PERIODS_PER_QUERY;
+  let reads = 0;
+  let exhausted = false;
+  Object.defineProperty(parsed, 'interval', {
+    configurable: true,
+    enumerable: true,
+    get: () => {
+      reads += 1;
+      if (reads > budget) exhausted = true;
+      return exhausted ? 0 : interval;
+    },
+  });
+  Object.defineProperty(parsed, 'byhour', {
+    configurable: true,
+    enumerable: true,
+    get: () => (exhausted ? [] : byhour),
+  });
+  Object.defineProperty(parsed, 'byminute', {
+    configurable: true,
+    enumerable: true,
+    get: () => (exhausted ? [] : byminute),
+  });
+  const dates = query(engine).map((date) => date.getTime());
+  return { dates, exhausted };
 }

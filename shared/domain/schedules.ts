@@ -52,7 +52,10 @@
  * `tzid` support converts through the process's local zone, so results would depend on
  * the machine. `DTSTART` may carry a TZID equal to `timezone`, be UTC (`…Z`), or be
  * floating; without DTSTART the rule starts 2024-01-01T00:00 local (a Monday), so times
- * default to midnight. An RRULE with no occurrence within 50 years is treated as finished.
+ * default to midnight. COUNT needs a DTSTART. Rules that can never occur are refused by
+ * the contract (rrule would otherwise search to the year 9999, or loop forever for
+ * unreachable BYHOUR/BYMINUTE steps); a rule with no occurrence within 50 years, or
+ * beyond a bounded search (scheduleRrule.ts), is treated as finished.
  */
 import { createHash } from 'node:crypto';
 import { Cron } from 'croner';
