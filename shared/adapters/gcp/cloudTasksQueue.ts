@@ -33,7 +33,7 @@ export interface CloudTasksQueueOptions {
 /** Cloud Tasks refuses a schedule_time more than 30 days ahead. */
 const MAX_SCHEDULE_AHEAD_MS = 30 * 24 * 60 * 60 * 1000;
 const VALID_TASK_ID = /^[A-Za-z0-9_-]{1,500}$/;
-/** Readable part kept in front of the hash of a name that had to be rewritten. */
+/** Readable part kept after the hash of a name that had to be rewritten. */
 const HASHED_PREFIX_MAX = 100;
 
 // gRPC status codes (google.rpc.Code).
@@ -42,18 +42,22 @@ const ALREADY_EXISTS = 6;
 const RETRYABLE_CODES = new Set([4, 8, 10, 13, 14]); // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE
 
 /**
- * The Cloud Tasks id for a caller's task name. Valid ids are used as they are,
- * so the `X-CloudTasks-TaskName` header a target sees is the name the caller
- * chose. Anything else (too long, other characters) becomes a readable prefix
- * plus the SHA-256 of the whole input: deterministic, so de-duplication by
- * name still works, and distinct inputs stay distinct.
+ * The Cloud Tasks id for a caller's task name: `{8 hex of SHA-256}-{name}`.
+ * Cloud Tasks documents higher latency for sequential or timestamp-prefixed
+ * names (run ids are time-sortable), so a hash goes first; the name stays
+ * readable after it. Names that do not fit or hold other characters become
+ * `{64 hex of SHA-256}-{readable part}`. Both are deterministic, so
+ * de-duplication by name still works, and the two forms cannot meet: index 8 is
+ * '-' in the first and a hex digit in the second.
  */
 export function toTaskId(name: string): string {
-  if (name.length === 0)
+  if (name.length === 0) {
     throw new InvalidArgumentError('a task name is required', [{ field: 'name', issue: 'empty' }]);
-  if (VALID_TASK_ID.test(name)) return name;
-  const readable = name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, HASHED_PREFIX_MAX);
-  return `${readable}-${createHash('sha256').update(name).digest('hex')}`;
+  }
+  const hash = createHash('sha256').update(name).digest('hex');
+  const plain = `${hash.slice(0, 8)}-${name}`;
+  if (VALID_TASK_ID.test(plain)) return plain;
+  return `${hash}-${name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, HASHED_PREFIX_MAX)}`;
 }
 
 /**
@@ -64,6 +68,8 @@ export function toTaskId(name: string): string {
  * replaces both with a short bounded retry (`retries`, ~0.3 s of backoff): a
  * blip is absorbed, an outage surfaces quickly as RetryableError so the caller's
  * own retry (usually its Cloud Tasks delivery) takes over.
+ * A create that took effect but whose answer was lost resolves 'exists' on the
+ * retry: either way exactly one task carries the name.
  */
 export class CloudTasksQueue implements TaskQueue {
   private readonly callOptions: CallOptions;

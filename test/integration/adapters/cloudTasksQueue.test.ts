@@ -119,9 +119,11 @@ describe('CloudTasksQueue', () => {
     ).resolves.toBeTruthy();
   });
 
-  it('maps names Cloud Tasks refuses to a deterministic valid id, so they still de-duplicate', async () => {
+  it('prefixes names with their hash and maps names Cloud Tasks refuses to a deterministic valid id, so both still de-duplicate', async () => {
     const long = `run/${'x'.repeat(600)}:attempt#1`;
     expect(toTaskId(long)).toMatch(/^[A-Za-z0-9_-]{1,500}$/);
+    // A hash first spreads time-sortable run ids, as Cloud Tasks advises; the name stays readable.
+    expect(toTaskId('run-1-a1')).toMatch(/^[0-9a-f]{8}-run-1-a1$/);
     expect(toTaskId(long)).toBe(toTaskId(long));
     expect(toTaskId('a/b')).not.toBe(toTaskId('a_b'));
     expect(await queue.enqueue({ queue: 'dispatch', payload: {} }, { name: long })).toBe('created');
