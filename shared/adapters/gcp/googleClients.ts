@@ -1,13 +1,15 @@
 /**
- * Factories for the Google API clients the adapters take. One function per
- * client, each importing only its own SDK, so a function that needs Cloud Tasks
- * does not pay for loading KMS (each SDK costs ~270 ms of cold start).
- *
- * `endpoint` ('host:port') points a client at the project's emulators
+ * Factories for the Google API clients the adapters take, one function per
+ * client. `endpoint` ('host:port') points a client at the project's emulators
  * (emulators/README.md); without it the client uses Google's defaults and
  * Application Default Credentials.
+ *
+ * Cold start: this module imports every SDK it has a factory for (~270 ms
+ * each), and esbuild cannot drop an unused CommonJS SDK, so a function that
+ * imports it for one client loads them all. When Run/IAM factories join, move
+ * each factory to a module of its own (or beside its adapter) so the scheduler,
+ * which needs only Cloud Tasks, does not load KMS.
  */
-import type { IAMCredentialsClient } from '@google-cloud/iam-credentials';
 import { KeyManagementServiceClient } from '@google-cloud/kms';
 import type { ProjectsClient } from '@google-cloud/resource-manager';
 import type { ExecutionsClient, JobsClient } from '@google-cloud/run';
