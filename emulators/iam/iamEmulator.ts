@@ -7,8 +7,9 @@ import type { IamState } from './iamState.js';
 const MAX_TOKEN_LIFETIME_S = 3600;
 
 /**
- * Resource Manager v3 (`projects.get`, `projects.testIamPermissions`) and IAM
- * Credentials v1 (`generateAccessToken`, `generateIdToken`) on one REST server:
+ * Resource Manager v3 (`projects.get`, `projects.testIamPermissions`), IAM admin v1
+ * (`projects.serviceAccounts.testIamPermissions`) and IAM Credentials v1
+ * (`generateAccessToken`, `generateIdToken`) on one REST server:
  * their paths do not overlap, so one address serves both clients.
  */
 export async function startIamEmulator(ctx: EmulatorContext, iam: IamState): Promise<RunningService> {
@@ -48,15 +49,35 @@ export async function startIamEmulator(ctx: EmulatorContext, iam: IamState): Pro
       handler: async (req, call) => {
         const principal = iam.authenticate(call.authorization);
         const id = asString(req.resource).slice('projects/'.length);
-        const asked = Array.isArray(req.permissions) ? (req.permissions as unknown[]).map(String) : [];
-        for (const p of asked) {
-          if (!/^[a-z]+\.[a-zA-Z]+\.[a-zA-Z]+$/.test(p)) {
-            throw invalidArgument(`Permission ${p} is not valid.`, 'permissions');
-          }
-        }
+        const asked = askedPermissions(req.permissions);
         // Unknown projects answer an empty subset, as the real API does for a caller without access.
         const held = iam.findProject(id)
           ? asked.filter((p) => iam.hasPermission(principal.member, p, { projectId: id }))
+          : [];
+        return { permissions: held };
+      },
+    },
+    {
+      // IAM admin v1 `projects.serviceAccounts.testIamPermissions` (iam.googleapis.com in
+      // production; its path does not overlap the others, so this server answers it too).
+      // The RPC is also named TestIamPermissions in google.iam.admin.v1, hence in faults and stats.
+      method: 'TestIamPermissions',
+      verb: 'POST',
+      path: '/v1/{resource=projects/*/serviceAccounts/*}:testIamPermissions',
+      body: '*',
+      handler: async (req, call) => {
+        const principal = iam.authenticate(call.authorization);
+        const m = /^projects\/([^/]+)\/serviceAccounts\/([^/]+)$/.exec(asString(req.resource));
+        if (!m)
+          throw invalidArgument(`Invalid service account name '${asString(req.resource)}'.`, 'resource');
+        const asked = askedPermissions(req.permissions);
+        const sa = iam.findServiceAccount(m[2]!);
+        // As for projects: an unknown account (or one in another project than named) grants nothing.
+        const known = sa && (m[1] === '-' || iam.findProject(m[1]!)?.projectId === sa.projectId);
+        const held = known
+          ? asked.filter((p) =>
+              iam.hasPermission(principal.member, p, { projectId: sa.projectId, serviceAccount: sa.email }),
+            )
           : [];
         return { permissions: held };
       },
@@ -104,6 +125,17 @@ export async function startIamEmulator(ctx: EmulatorContext, iam: IamState): Pro
   ];
   const server = await startRestServer(ctx, 'iam', routes);
   return { address: server.address, stop: server.stop };
+}
+
+/** The `permissions` of a TestIamPermissionsRequest, each a well-formed permission name. */
+function askedPermissions(value: unknown): string[] {
+  const asked = Array.isArray(value) ? (value as unknown[]).map(String) : [];
+  for (const p of asked) {
+    if (!/^[a-z]+\.[a-zA-Z]+\.[a-zA-Z]+$/.test(p)) {
+      throw invalidArgument(`Permission ${p} is not valid.`, 'permissions');
+    }
+  }
+  return asked;
 }
 
 function targetAccount(name: unknown): string {

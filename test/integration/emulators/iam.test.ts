@@ -290,6 +290,57 @@ describe('IAM of the emulators: every Cloud Run call is authenticated and author
     ).toBe('UNAUTHENTICATED');
   });
 
+  it('serviceAccounts.testIamPermissions (IAM admin v1) returns the subset granted on the account or its project', async () => {
+    const { email, key } = await newAccount(CUSTOMER, 'sa-checker');
+    const { email: runtime } = await control.createServiceAccount(CUSTOMER, 'sa-checker-runtime');
+    const { email: other } = await control.createServiceAccount(CUSTOMER, 'sa-checker-other');
+    await control.grant(
+      CUSTOMER,
+      `serviceAccount:${email}`,
+      { permissions: ['iam.serviceAccounts.actAs'] },
+      runtime,
+    );
+    const caller = jwtFromKey(key);
+    // Google's clients set this themselves; without it a bare request() exchanges the JWT at oauth2.googleapis.com.
+    caller.useJWTAccessWithScope = true;
+    // No Node client exists for the IAM admin API: the REST call as Google documents it.
+    const test = async (resource: string, permissions: string[]) => {
+      const res = await caller.request<{ permissions?: string[] }>({
+        url: `http://${emulators.endpoints.iam}/v1/${resource}:testIamPermissions`,
+        method: 'POST',
+        data: { permissions },
+      });
+      return res.data.permissions ?? [];
+    };
+    const wanted = ['iam.serviceAccounts.actAs', 'iam.serviceAccounts.getAccessToken'];
+    expect(await test(`projects/-/serviceAccounts/${runtime}`, wanted)).toEqual([
+      'iam.serviceAccounts.actAs',
+    ]);
+    expect(await test(`projects/${CUSTOMER}/serviceAccounts/${runtime}`, wanted)).toEqual([
+      'iam.serviceAccounts.actAs',
+    ]);
+    // A grant on one account says nothing about another; unknown accounts grant nothing.
+    expect(await test(`projects/-/serviceAccounts/${other}`, wanted)).toEqual([]);
+    expect(
+      await test(`projects/-/serviceAccounts/nobody@${CUSTOMER}.iam.gserviceaccount.com`, wanted),
+    ).toEqual([]);
+    // A project-level grant covers every account of the project.
+    await control.grant(CUSTOMER, `serviceAccount:${email}`, {
+      role: 'roles/iam.serviceAccountTokenCreator',
+    });
+    expect((await test(`projects/-/serviceAccounts/${other}`, wanted)).sort()).toEqual([
+      'iam.serviceAccounts.getAccessToken',
+    ]);
+    // gaxios 7 (google-auth-library 11) keeps Google's JSON body in `response.data`.
+    await expect(
+      new PassThroughClient().request({
+        url: `http://${emulators.endpoints.iam}/v1/projects/-/serviceAccounts/${runtime}:testIamPermissions`,
+        method: 'POST',
+        data: { permissions: wanted },
+      }),
+    ).rejects.toMatchObject({ status: 401, response: { data: { error: { status: 'UNAUTHENTICATED' } } } });
+  });
+
   it('the control API signs ID tokens that verify against the JWKS at jwksUri', async () => {
     const idToken = await control.idToken('alice@example.com', 'pushrun-api');
     const verifier = new OAuth2Client();
