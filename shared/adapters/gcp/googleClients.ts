@@ -10,6 +10,7 @@
  * each factory to a module of its own (or beside its adapter) so the scheduler,
  * which needs only Cloud Tasks, does not load KMS.
  */
+import type { IAMCredentialsClient } from '@google-cloud/iam-credentials';
 import { KeyManagementServiceClient } from '@google-cloud/kms';
 import type { ProjectsClient } from '@google-cloud/resource-manager';
 import type { ExecutionsClient, JobsClient } from '@google-cloud/run';
