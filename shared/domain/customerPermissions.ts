@@ -5,15 +5,21 @@
  * exactly this list, so the three cannot drift apart.
  */
 export const CUSTOMER_PROJECT_PERMISSIONS = [
+  // CloudRunJobLauncher.launch: one CreateJob per run attempt, carrying start_execution_token,
+  // creates the job and starts its execution at once (no RunJob, no overrides, the operation
+  // is not polled, so no run.jobs.runWithOverrides / run.operations.get).
   'run.jobs.create',
-  'run.jobs.get',
-  'run.jobs.delete',
+  // Starting an execution is what run.jobs.run guards; Google does not document that CreateJob
+  // with an execution token skips that check (the emulator does not check it), so it stays.
   'run.jobs.run',
-  'run.jobs.runWithOverrides',
+  // deleteJob: cleanup once the execution has finished.
+  'run.jobs.delete',
+  // getExecution: the monitor's poll, and launch's confirmation after ALREADY_EXISTS (the
+  // execution name is deterministic, so no run.jobs.get or run.executions.list is needed).
   'run.executions.get',
-  'run.executions.list',
+  // cancelExecution.
   'run.executions.cancel',
-  'run.operations.get',
+  // Creating a job that runs as the runtime service account (granted on that account only).
   'iam.serviceAccounts.actAs',
 ] as const;
 export type CustomerProjectPermission = (typeof CUSTOMER_PROJECT_PERMISSIONS)[number];

@@ -40,17 +40,15 @@ resource "google_project_iam_custom_role" "launcher" {
   project     = var.project_id
   role_id     = "${var.role_id_prefix}Launcher"
   title       = "pushrun launcher"
-  description = "Create, run, read, cancel and delete the Cloud Run jobs pushrun launches."
+  description = "Create (and so start), read the execution of, cancel and delete the Cloud Run jobs pushrun launches."
+  # One job per run attempt, created with its execution's token: no RunJob, no overrides,
+  # no job reads, no execution listing, no operation polling.
   permissions = [
-    "run.jobs.create",            # render the run's job from the work pool template
-    "run.jobs.get",               # find the job again after a lost response (one execution per attempt)
-    "run.jobs.delete",            # clean up the job when the run is done
-    "run.jobs.run",               # start the execution
-    "run.jobs.runWithOverrides",  # per-run args, env and timeout
-    "run.executions.get",         # monitor: follow the execution to a final state
-    "run.executions.list",        # dispatcher: an execution may already exist for this attempt
-    "run.executions.cancel",      # cancellation
-    "run.operations.get",         # long-running operations of create/run/delete
+    "run.jobs.create",       # launch: CreateJob carrying start_execution_token creates the job and starts its execution
+    "run.jobs.run",          # that token starts an execution; Google does not document CreateJob skipping this check
+    "run.jobs.delete",       # clean up the job once its execution has finished
+    "run.executions.get",    # monitor: follow the execution to a final state; confirm it after a lost CreateJob response
+    "run.executions.cancel", # cancellation
   ]
 }
 
