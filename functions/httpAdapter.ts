@@ -25,6 +25,8 @@ export function sendResponse(res: Response, out: HttpResponse): void {
     res.end();
     return;
   }
-  res.setHeader('content-type', 'application/json; charset=utf-8');
+  // SCIM answers application/scim+json; everything else is plain JSON.
+  if (out.headers?.['content-type'] === undefined)
+    res.setHeader('content-type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(out.body));
 }

@@ -9,6 +9,7 @@ const ORDER: Record<Severity, number> = { DEBUG: 0, INFO: 1, WARNING: 2, ERROR: 
 
 const SECRET_PATTERNS: RegExp[] = [
   /prk_[a-z0-9-]+_[0-9a-z]{12}_[0-9a-f]{40}/g, // API keys
+  /prss_[A-Za-z0-9_.-]{20,}/g, // SSO session tokens (before the SCIM pattern, which shares the prefix)
   /prs_[A-Za-z0-9_-]{20,}/g, // SCIM tokens
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
   /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, // JWTs (run tokens, ID tokens)

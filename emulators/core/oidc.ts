@@ -57,8 +57,9 @@ export class LocalOidcSigner implements OidcSigner {
     extra?: Record<string, unknown>;
   }): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
+    // Extra claims come last so tests can mint tokens a verifier must refuse (an expired
+    // exp, another iss, email_verified false) that are still signed by the real key.
     return signJwt(this.privateKey, this.kid, {
-      ...claims.extra,
       iss: this.issuer,
       aud: claims.audience,
       sub: claims.email,
@@ -66,6 +67,7 @@ export class LocalOidcSigner implements OidcSigner {
       email_verified: true,
       iat: now,
       exp: now + (claims.lifetimeSeconds ?? 3600),
+      ...claims.extra,
     });
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccessList } from '../domain/access.js';
 import { Slug } from '../domain/ids.js';
 import { EnvMap, Timestamp } from './common.js';
 import { JobVariables } from './jobVariables.js';
@@ -44,6 +45,8 @@ const deploymentFields = {
   priority: z.int().min(-1000).max(1000).optional(),
   tags: z.array(Tag).max(50).optional(),
   paused: z.boolean().optional(),
+  /** Who may see/run/manage it; null or absent = everyone the role allows. */
+  access: AccessList.nullable().optional(),
 };
 
 export const CreateDeploymentRequest = z.strictObject({ name: Slug, workPool: Slug, ...deploymentFields });
@@ -69,6 +72,7 @@ export const Deployment = z.object({
   priority: z.int(),
   tags: z.array(z.string()),
   paused: z.boolean(),
+  access: AccessList.nullable().optional(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -1,29 +1,35 @@
 import { z } from 'zod';
 import { Slug } from '../domain/ids.js';
-import { BuiltInRole } from '../domain/permissions.js';
+import { RoleName } from '../domain/permissions.js';
 import { Timestamp } from './common.js';
 
 export const Member = z.object({
   id: z.string(),
   email: z.email(),
   name: z.string().optional(),
-  role: BuiltInRole,
+  role: RoleName,
   active: z.boolean(),
   createdAt: Timestamp,
+  // Set when an identity provider provisions the person through SCIM.
+  externalId: z.string().optional(),
+  userName: z.string().optional(),
+  givenName: z.string().optional(),
+  familyName: z.string().optional(),
+  updatedAt: Timestamp.optional(),
 });
 export type Member = z.infer<typeof Member>;
 
 export const CreateMemberRequest = z.strictObject({
   email: z.email().max(320),
   name: z.string().min(1).max(200).optional(),
-  role: BuiltInRole,
+  role: RoleName,
 });
 export type CreateMemberRequest = z.infer<typeof CreateMemberRequest>;
 
 export const ServiceAccount = z.object({
   name: Slug,
   description: z.string().optional(),
-  role: BuiltInRole,
+  role: RoleName,
   active: z.boolean(),
   createdAt: Timestamp,
 });
@@ -32,7 +38,7 @@ export type ServiceAccount = z.infer<typeof ServiceAccount>;
 export const CreateServiceAccountRequest = z.strictObject({
   name: Slug,
   description: z.string().max(1000).optional(),
-  role: BuiltInRole,
+  role: RoleName,
 });
 export type CreateServiceAccountRequest = z.infer<typeof CreateServiceAccountRequest>;
 

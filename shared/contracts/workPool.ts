@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccessList } from '../domain/access.js';
 import { Slug } from '../domain/ids.js';
 import { Timestamp } from './common.js';
 import { JobVariables } from './jobVariables.js';
@@ -21,6 +22,8 @@ const workPoolFields = {
   /** PENDING + RUNNING runs allowed at once in this pool; null = unlimited. */
   concurrencyLimit: z.int().min(0).max(100_000).nullable().default(null),
   paused: z.boolean().default(false),
+  /** Who may see/run/manage the pool (and the deployments in it); null or absent = no restriction. */
+  access: AccessList.nullable().optional(),
 };
 
 export const CreateWorkPoolRequest = z
@@ -43,6 +46,7 @@ export const UpdateWorkPoolRequest = z.strictObject({
   baseJobTemplate: JobVariables.optional(),
   concurrencyLimit: z.int().min(0).max(100_000).nullable().optional(),
   paused: z.boolean().optional(),
+  access: workPoolFields.access,
 });
 export type UpdateWorkPoolRequest = z.infer<typeof UpdateWorkPoolRequest>;
 
@@ -56,6 +60,7 @@ export const WorkPool = z.object({
   baseJobTemplate: JobVariables,
   concurrencyLimit: z.int().nullable(),
   paused: z.boolean(),
+  access: AccessList.nullable().optional(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -4,6 +4,19 @@ import { Timestamp } from './common.js';
 
 export const WorkspaceSettings = z.strictObject({
   logsEnabled: z.boolean().default(true),
+  /**
+   * When non-empty, people sign in (SSO) and use member API keys only with an
+   * e-mail in these domains; owners' API keys keep working as break-glass, audited.
+   */
+  allowedEmailDomains: z
+    .array(
+      z
+        .string()
+        .max(253)
+        .regex(/^(?!-)[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$/, 'a lowercase DNS domain such as example.com'),
+    )
+    .max(50)
+    .optional(),
 });
 export type WorkspaceSettings = z.infer<typeof WorkspaceSettings>;
 

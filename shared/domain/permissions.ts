@@ -22,6 +22,15 @@ export const Permission = z.enum([
   'run:cancel',
   'run:report',
   'log:read',
+  // Access control (issue 7): custom roles, teams, audit log, SCIM provisioning, secrets.
+  'role:read',
+  'role:manage',
+  'team:read',
+  'team:manage',
+  'audit:read',
+  'scim:manage',
+  'secret:read',
+  'secret:write',
 ]);
 export type Permission = z.infer<typeof Permission>;
 
@@ -37,17 +46,38 @@ const READ: Permission[] = [
   'credential:read',
   'run:read',
   'log:read',
+  'role:read',
+  'team:read',
+  'secret:read',
 ];
+
+/**
+ * A role as members, service accounts and teams name it: a built-in role or a
+ * custom role of the workspace (stored under workspaces/{ws}/roles/{name}).
+ */
+export const RoleName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, 'a role name: lowercase letters, digits and -, starting with a letter');
+export type RoleName = z.infer<typeof RoleName>;
+
+export function isBuiltInRole(name: string): name is BuiltInRole {
+  return (BuiltInRole.options as readonly string[]).includes(name);
+}
+
+/** Owners and admins see every object whatever its access list says. */
+export const ACL_BYPASS_ROLES: ReadonlySet<string> = new Set<BuiltInRole>(['owner', 'admin']);
 
 export const ROLE_PERMISSIONS: Record<BuiltInRole, ReadonlySet<Permission>> = {
   owner: new Set(Permission.options),
-  // Admins manage everything but cannot touch owners (enforced where members are managed).
-  admin: new Set(Permission.options),
+  // Admins manage everything but cannot touch owners (enforced where members are managed), and
+  // the SCIM token, which provisions people, stays with owners.
+  admin: new Set(Permission.options.filter((p) => p !== 'scim:manage')),
   developer: new Set([
     ...READ,
     'work_pool:write',
     'deployment:write',
     'credential:write',
+    'secret:write',
     'run:create',
     'run:cancel',
     'run:report',

@@ -28,8 +28,10 @@ import {
 import { CreateWorkPoolRequest, UpdateWorkPoolRequest, WorkPool } from '../contracts/workPool.js';
 import { CreateWorkspaceRequest, UpdateWorkspaceRequest, Workspace } from '../contracts/workspace.js';
 import { InvalidArgumentError } from '../domain/errors.js';
+import type { AccessStore } from '../ports/accessStore.js';
 import type { WorkspaceStore } from '../ports/workspaceStore.js';
 import * as deployments from '../services/deployments.js';
+import { ObjectAccess } from '../services/objectAccess.js';
 import * as principals from '../services/principals.js';
 import type { RunDeps } from '../services/runs.js';
 import * as runs from '../services/runs.js';
@@ -41,6 +43,8 @@ import type { Route } from './types.js';
 
 export interface ApiDeps extends RunDeps {
   workspaces: WorkspaceStore;
+  /** Custom roles, teams, audit log (access control); optional so the route table can be built bare. */
+  access?: AccessStore | undefined;
   provisionWorkspace?: WorkspaceProvisioner | undefined;
   checkCredential?: ((ws: string, name: string, projectId: string | undefined) => Promise<void>) | undefined;
 }
@@ -54,8 +58,9 @@ const IDEMPOTENCY_KEY = z.string().min(1).max(255);
 /** Every REST route with the permission it needs: the single table the router enforces. */
 export function apiRoutes(deps: ApiDeps): Route[] {
   const wsDeps = { store: deps.workspaces, provision: deps.provisionWorkspace };
-  const pDeps = { store: deps.workspaces };
+  const pDeps = { store: deps.workspaces, access: deps.access };
   const poolDeps = { store: deps.workspaces, checkCredential: deps.checkCredential };
+  const objects = new ObjectAccess(deps);
   return [
     {
       method: 'GET',
@@ -273,12 +278,20 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       summary: 'List work pools',
       response: page(WorkPool),
       handler: async (c) =>
-        json(200, await deps.workspaces.listWorkPools(c.params.ws as string, pageOf(c.query(PageQuery)))),
+        json(
+          200,
+          await objects.visiblePools(
+            c.principal,
+            c.params.ws as string,
+            await deps.workspaces.listWorkPools(c.params.ws as string, pageOf(c.query(PageQuery))),
+          ),
+        ),
     },
     {
       method: 'GET',
       path: `${WS}/work-pools/:pool`,
       access: { kind: 'permission', permission: 'work_pool:read' },
+      object: { type: 'work_pool', param: 'pool', level: 'view' },
       summary: 'Get a work pool',
       response: WorkPool,
       handler: async (c) =>
@@ -288,6 +301,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       method: 'PATCH',
       path: `${WS}/work-pools/:pool`,
       access: { kind: 'permission', permission: 'work_pool:write' },
+      object: { type: 'work_pool', param: 'pool', level: 'manage' },
       summary: 'Update a work pool',
       request: UpdateWorkPoolRequest,
       response: WorkPool,
@@ -307,6 +321,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       method: 'DELETE',
       path: `${WS}/work-pools/:pool`,
       access: { kind: 'permission', permission: 'work_pool:write' },
+      object: { type: 'work_pool', param: 'pool', level: 'manage' },
       summary: 'Delete a work pool no deployment uses',
       handler: async (c) => {
         await deps.workspaces.deleteWorkPool(c.params.ws as string, c.params.pool as string);
@@ -322,16 +337,14 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       summary: 'Create a deployment',
       request: CreateDeploymentRequest,
       response: Deployment,
-      handler: async (c) =>
-        json(
+      handler: async (c) => {
+        const req = c.body(CreateDeploymentRequest);
+        await objects.requirePool(c.principal, c.params.ws as string, req.workPool);
+        return json(
           201,
-          await deployments.createDeployment(
-            { store: deps.workspaces },
-            c.params.ws as string,
-            c.body(CreateDeploymentRequest),
-            c.now,
-          ),
-        ),
+          await deployments.createDeployment({ store: deps.workspaces }, c.params.ws as string, req, c.now),
+        );
+      },
     },
     {
       method: 'GET',
@@ -340,12 +353,20 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       summary: 'List deployments',
       response: page(Deployment),
       handler: async (c) =>
-        json(200, await deps.workspaces.listDeployments(c.params.ws as string, pageOf(c.query(PageQuery)))),
+        json(
+          200,
+          await objects.visibleDeployments(
+            c.principal,
+            c.params.ws as string,
+            await deps.workspaces.listDeployments(c.params.ws as string, pageOf(c.query(PageQuery))),
+          ),
+        ),
     },
     {
       method: 'GET',
       path: `${WS}/deployments/:deployment`,
       access: { kind: 'permission', permission: 'deployment:read' },
+      object: { type: 'deployment', param: 'deployment', level: 'view' },
       summary: 'Get a deployment',
       response: Deployment,
       handler: async (c) =>
@@ -362,25 +383,31 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       method: 'PATCH',
       path: `${WS}/deployments/:deployment`,
       access: { kind: 'permission', permission: 'deployment:write' },
+      object: { type: 'deployment', param: 'deployment', level: 'manage' },
       summary: 'Update a deployment',
       request: UpdateDeploymentRequest,
       response: Deployment,
-      handler: async (c) =>
-        json(
+      handler: async (c) => {
+        const req = c.body(UpdateDeploymentRequest);
+        if (req.workPool !== undefined)
+          await objects.requirePool(c.principal, c.params.ws as string, req.workPool);
+        return json(
           200,
           await deployments.updateDeployment(
             { store: deps.workspaces },
             c.params.ws as string,
             c.params.deployment as string,
-            c.body(UpdateDeploymentRequest),
+            req,
             c.now,
           ),
-        ),
+        );
+      },
     },
     {
       method: 'DELETE',
       path: `${WS}/deployments/:deployment`,
       access: { kind: 'permission', permission: 'deployment:write' },
+      object: { type: 'deployment', param: 'deployment', level: 'manage' },
       summary: 'Delete a deployment (its runs stay readable)',
       handler: async (c) => {
         await deps.workspaces.deleteDeployment(c.params.ws as string, c.params.deployment as string);
@@ -393,6 +420,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       method: 'POST',
       path: `${WS}/deployments/:deployment/runs`,
       access: { kind: 'permission', permission: 'run:create' },
+      object: { type: 'deployment', param: 'deployment', level: 'run' },
       summary: 'Create a run; with Idempotency-Key a repeat returns the first run (200)',
       request: CreateRunRequest,
       response: Run,
@@ -425,12 +453,20 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       summary: 'List runs, newest first, filtered by deployment and state',
       response: page(Run),
       handler: async (c) =>
-        json(200, await runs.listRuns(deps, c.params.ws as string, c.query(ListRunsQuery))),
+        json(
+          200,
+          await objects.visibleRuns(
+            c.principal,
+            c.params.ws as string,
+            await runs.listRuns(deps, c.params.ws as string, c.query(ListRunsQuery)),
+          ),
+        ),
     },
     {
       method: 'GET',
       path: `${WS}/runs/:run`,
       access: { kind: 'permission', permission: 'run:read' },
+      object: { type: 'run', param: 'run', level: 'view' },
       summary: 'Get a run',
       response: Run,
       handler: async (c) => json(200, await runs.getRun(deps, c.params.ws as string, c.params.run as string)),
@@ -439,6 +475,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       method: 'GET',
       path: `${WS}/runs/:run/states`,
       access: { kind: 'permission', permission: 'run:read' },
+      object: { type: 'run', param: 'run', level: 'view' },
       summary: "A run's state history, oldest first",
       response: z.object({ items: z.array(StateHistoryEntry) }),
       handler: async (c) => {
@@ -452,6 +489,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       method: 'POST',
       path: `${WS}/runs/:run/state`,
       access: { kind: 'permission', permission: 'run:report' },
+      object: { type: 'run', param: 'run', level: 'run' },
       summary: 'Propose a state; answers with the orchestration result',
       request: ProposeStateRequest,
       response: OrchestrationResult,
@@ -470,6 +508,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       method: 'POST',
       path: `${WS}/runs/:run/cancel`,
       access: { kind: 'permission', permission: 'run:cancel' },
+      object: { type: 'run', param: 'run', level: 'run' },
       summary: 'Cancel a run',
       response: Run,
       handler: async (c) => {
@@ -481,6 +520,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       method: 'POST',
       path: `${WS}/runs/:run/logs`,
       access: { kind: 'permission', permission: 'run:report' },
+      object: { type: 'run', param: 'run', level: 'run' },
       summary: 'Write a batch of log lines (nothing is stored when logs are off)',
       request: WriteLogsRequest,
       response: z.object({ stored: z.int(), logsEnabled: z.boolean() }),
@@ -499,6 +539,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       method: 'GET',
       path: `${WS}/runs/:run/logs`,
       access: { kind: 'permission', permission: 'log:read' },
+      object: { type: 'run', param: 'run', level: 'view' },
       summary: "Read a run's logs, oldest first",
       response: page(LogEntry),
       handler: async (c) =>
@@ -511,6 +552,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       method: 'POST',
       path: `${WS}/runs/:run/task-runs`,
       access: { kind: 'permission', permission: 'run:report' },
+      object: { type: 'run', param: 'run', level: 'run' },
       summary: 'Report a task run (parameter values are dropped; names are kept)',
       request: ReportTaskRunRequest,
       response: TaskRun,
@@ -530,6 +572,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       method: 'GET',
       path: `${WS}/runs/:run/task-runs`,
       access: { kind: 'permission', permission: 'run:read' },
+      object: { type: 'run', param: 'run', level: 'view' },
       summary: "List a run's task runs",
       response: z.object({ items: z.array(TaskRun) }),
       handler: async (c) => {

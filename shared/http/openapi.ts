@@ -10,8 +10,8 @@ function schemaOf(s: z.ZodType): unknown {
 export function buildOpenApi(routes: Route[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
-    const path = r.path.replace(/:(\w+)/g, '{$1}');
-    const params = [...r.path.matchAll(/:(\w+)/g)].map((m) => ({
+    const path = r.path.replace(/(?<=\/):(\w+)/g, '{$1}');
+    const params = [...r.path.matchAll(/(?<=\/):(\w+)/g)].map((m) => ({
       name: m[1],
       in: 'path',
       required: true,

@@ -11,7 +11,14 @@ import { newSortableId } from '../domain/ids.js';
 import type { Logger } from '../logging.js';
 import { describePrincipal, type Principal, principalHas } from '../services/principal.js';
 import { errorResponse, toHttpError, zodDetails } from './errors.js';
-import type { HttpRequest, HttpResponse, Route, RouteContext } from './types.js';
+import type {
+  AuditNote,
+  HttpRequest,
+  HttpResponse,
+  ObjectRequirement,
+  Route,
+  RouteContext,
+} from './types.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -26,10 +33,13 @@ interface CompiledRoute {
 
 function compile(route: Route): CompiledRoute {
   const keys: string[] = [];
-  const pattern = route.path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_m, key: string) => {
-    keys.push(key);
-    return '([^/]+)';
-  });
+  // A parameter starts right after a slash, so custom verbs (`/keys/:key:rotate`, AIP-136) stay literal.
+  const pattern = route.path
+    .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/(?<=\/):(\w+)/g, (_m, key: string) => {
+      keys.push(key);
+      return '([^/]+)';
+    });
   return { route, regex: new RegExp(`^${pattern}$`), keys };
 }
 
@@ -40,6 +50,17 @@ export interface RouterOptions {
   clock?: () => Date;
   /** Called once per finished request (audit, metrics). Never throws into the response. */
   onFinished?: (info: RequestInfo) => Promise<void> | void;
+  /**
+   * Object-level access for routes that declare `object`: throws NotFoundError when
+   * the object is invisible to the principal, PermissionDeniedError when visible
+   * but the level is not granted.
+   */
+  checkObject?: (
+    principal: Principal,
+    ws: string,
+    requirement: ObjectRequirement,
+    params: Record<string, string>,
+  ) => Promise<void>;
 }
 
 export interface RequestInfo {
@@ -49,6 +70,12 @@ export interface RequestInfo {
   principal: Principal | null;
   status: number;
   req: HttpRequest;
+  /** What the handler recorded for the audit event. */
+  audit: AuditNote;
+  /** The response body, for the ids of created objects (hooks must never copy anything else). */
+  responseBody: unknown;
+  /** The authorization failure, when the request was refused by permission or object access. */
+  denied: boolean;
 }
 
 /**
@@ -66,6 +93,9 @@ export function createRouter(opts: RouterOptions): (req: HttpRequest) => Promise
     let matched: CompiledRoute | undefined;
     let params: Record<string, string> = {};
     let res: HttpResponse;
+    const audit: AuditNote = {};
+    const caller: { principal: Principal | null } = { principal: null };
+    let denied = false;
     try {
       const candidates = compiled.filter((c) => c.regex.test(req.path));
       matched = candidates.find((c) => c.route.method === req.method);
@@ -79,12 +109,15 @@ export function createRouter(opts: RouterOptions): (req: HttpRequest) => Promise
       } else {
         const m = matched.regex.exec(req.path) as RegExpExecArray;
         params = Object.fromEntries(matched.keys.map((k, i) => [k, decodeURIComponent(m[i + 1] as string)]));
-        principal = await authorize(matched.route, params, req, opts.authenticate);
-        const ctx = makeContext(req, params, principal, clock());
+        principal = await authorize(matched.route, params, req, opts, caller);
+        const ctx = makeContext(req, params, principal, clock(), audit);
         res = await matched.route.handler(ctx);
       }
     } catch (err) {
-      res = toHttpError(err, opts.logger);
+      // Keep who was refused, so the audit log can name the actor of a failed authorization.
+      principal ??= caller.principal;
+      denied = err instanceof PermissionDeniedError;
+      res = matched?.route.mapError ? matched.route.mapError(err) : toHttpError(err, opts.logger);
     }
     res.headers = { 'x-request-id': requestId, ...res.headers };
     if (opts.onFinished) {
@@ -96,6 +129,9 @@ export function createRouter(opts: RouterOptions): (req: HttpRequest) => Promise
           principal,
           status: res.status,
           req,
+          audit,
+          denied,
+          responseBody: res.body,
         });
       } catch (err) {
         opts.logger.error('request hook failed', { error: err, requestId });
@@ -109,21 +145,34 @@ async function authorize(
   route: Route,
   params: Record<string, string>,
   req: HttpRequest,
-  authenticate: Authenticate,
+  opts: RouterOptions,
+  caller: { principal: Principal | null },
 ): Promise<Principal> {
   if (route.access.kind === 'public') return { kind: 'anonymous' };
   const ws = params.ws;
-  const principal = await authenticate(req, ws);
+  const principal = await opts.authenticate(req, ws);
   if (principal === null) throw new UnauthenticatedError();
+  if (route.access.kind === 'scim') {
+    if (principal.kind !== 'scim') throw new UnauthenticatedError('a SCIM bearer token is required');
+    caller.principal = principal;
+    return principal;
+  }
   if (route.access.kind === 'platform_admin') {
+    caller.principal = principal;
     if (principal.kind !== 'platform_admin')
       throw new PermissionDeniedError('only the platform admin may do this');
     return principal;
   }
   if (ws === undefined) throw new Error(`route ${route.path} needs a :ws parameter`);
-  if (principal.kind === 'platform_admin' || principal.kind === 'anonymous' || principal.workspace !== ws) {
+  if (
+    principal.kind === 'platform_admin' ||
+    principal.kind === 'anonymous' ||
+    principal.kind === 'scim' ||
+    principal.workspace !== ws
+  ) {
     throw new NotFoundError(`workspace ${ws}`);
   }
+  caller.principal = principal;
   if (principal.kind === 'run' && params.run !== principal.runId) {
     // A run token sees nothing but its own run.
     throw new NotFoundError(params.run === undefined ? 'resource' : `run ${params.run}`);
@@ -133,6 +182,7 @@ async function authorize(
       `${describePrincipal(principal)} lacks permission ${route.access.permission} in workspace ${ws}`,
     );
   }
+  if (route.object && opts.checkObject) await opts.checkObject(principal, ws, route.object, params);
   return principal;
 }
 
@@ -141,6 +191,7 @@ function makeContext(
   params: Record<string, string>,
   principal: Principal,
   now: Date,
+  audit: AuditNote,
 ): RouteContext {
   let parsedBody: { value: unknown } | undefined;
   const readJson = (): unknown => {
@@ -165,6 +216,7 @@ function makeContext(
     params,
     principal,
     now,
+    audit,
     body<T>(schema: z.ZodType<T>): T {
       const value = readJson();
       const parsed = schema.safeParse(value);

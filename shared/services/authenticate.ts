@@ -1,8 +1,12 @@
 import { hashApiKey, hashesEqual, parseApiKey, secretsEqual } from '../domain/apiKeys.js';
+import { parseScimToken } from '../domain/scimTokens.js';
 import type { HttpRequest } from '../http/types.js';
 import type { Logger } from '../logging.js';
+import type { AccessStore } from '../ports/accessStore.js';
 import type { WorkspaceStore } from '../ports/workspaceStore.js';
 import type { Principal } from './principal.js';
+import { resolveGrants } from './roles.js';
+import { outsideAllowedDomains, restrictsDomains, type SessionTokens } from './sso.js';
 
 /** Writing last-used on every request would make each key a hot document; once a minute is enough. */
 const TOUCH_INTERVAL_MS = 60_000;
@@ -16,6 +20,9 @@ export interface AuthenticateDeps {
   store: WorkspaceStore;
   platformAdminKey: string;
   runTokens?: RunTokenVerifier | undefined;
+  /** Teams, custom roles and SCIM tokens; without it only built-in roles apply. */
+  access?: AccessStore | undefined;
+  sessions?: SessionTokens | undefined;
   logger: Logger;
   clock?: () => Date;
 }
@@ -29,8 +36,10 @@ export function bearerToken(req: HttpRequest): string | null {
 
 /**
  * Resolves a bearer credential to a principal: the platform admin key, an API
- * key (looked up by its id, checked against the stored hash, expiry, revocation
- * and the principal still being active), or a run token.
+ * key (looked up by its id, checked against the stored hash, expiry, revocation,
+ * the principal still being active and the workspace's domain restriction), an
+ * SSO session token, a SCIM token, or a run token. Teams and custom roles are
+ * resolved on every request: nothing is cached, so revocation is immediate.
  */
 export function createAuthenticator(deps: AuthenticateDeps) {
   const clock = deps.clock ?? (() => new Date());
@@ -51,6 +60,16 @@ export function createAuthenticator(deps: AuthenticateDeps) {
           ? await deps.store.getMember(parsed.workspace, record.principal)
           : await deps.store.getServiceAccount(parsed.workspace, record.principal);
       if (holder === null || !holder.active) return null;
+      let breakGlass = false;
+      if (record.principalKind === 'member' && 'email' in holder) {
+        // Under a domain restriction only owners' keys keep working (break-glass, audited).
+        const workspace = await deps.store.getWorkspace(parsed.workspace);
+        if (workspace === null) return null;
+        if (restrictsDomains(workspace)) {
+          if (holder.role === 'owner') breakGlass = true;
+          else if (outsideAllowedDomains(workspace, holder.email)) return null;
+        }
+      }
       if (
         record.lastUsedAt === undefined ||
         now.getTime() - Date.parse(record.lastUsedAt) > TOUCH_INTERVAL_MS
@@ -64,8 +83,44 @@ export function createAuthenticator(deps: AuthenticateDeps) {
         workspace: parsed.workspace,
         id: record.principal,
         role: holder.role,
+        auth: 'api_key',
         keyId: record.id,
+        ...(breakGlass ? { breakGlass } : {}),
+        ...(await resolveGrants(
+          deps.access,
+          parsed.workspace,
+          record.principalKind,
+          record.principal,
+          holder.role,
+        )),
       };
+    }
+
+    if (deps.sessions && token.startsWith('prss_')) {
+      const session = await deps.sessions.verify(token, clock());
+      if (session === null) return null;
+      const [member, workspace] = await Promise.all([
+        deps.store.getMember(session.workspace, session.memberId),
+        deps.store.getWorkspace(session.workspace),
+      ]);
+      // Deactivation, removal or a new domain restriction ends a session on its next use.
+      if (member === null || !member.active || workspace === null) return null;
+      if (outsideAllowedDomains(workspace, member.email)) return null;
+      return {
+        kind: 'member',
+        workspace: session.workspace,
+        id: member.id,
+        role: member.role,
+        auth: 'session',
+        ...(await resolveGrants(deps.access, session.workspace, 'member', member.id, member.role)),
+      };
+    }
+
+    const scim = parseScimToken(token);
+    if (scim !== null && deps.access) {
+      const stored = await deps.access.getScimToken(scim.workspace);
+      if (stored === null || !hashesEqual(stored.hash, hashApiKey(token))) return null;
+      return { kind: 'scim', workspace: scim.workspace };
     }
 
     if (deps.runTokens) {

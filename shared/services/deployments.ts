@@ -70,6 +70,7 @@ export async function createDeployment(
     priority: req.priority ?? 0,
     tags: req.tags ?? [],
     paused: req.paused ?? false,
+    ...(req.access == null ? {} : { access: req.access }),
     createdAt: at,
     updatedAt: at,
   };

@@ -10,21 +10,33 @@ import type {
 import { generateApiKey } from '../domain/apiKeys.js';
 import { FailedPreconditionError, NotFoundError, PermissionDeniedError } from '../domain/errors.js';
 import { newSortableId } from '../domain/ids.js';
+import type { AccessStore } from '../ports/accessStore.js';
 import type { ApiKeyRecord, Page, WorkspaceStore } from '../ports/workspaceStore.js';
 import type { Principal } from './principal.js';
+import { assertMayGrant, callerIsOwner } from './roles.js';
 import { toKeyMetadata } from './workspaces.js';
 
 export interface PrincipalDeps {
   store: WorkspaceStore;
+  /** Custom roles and teams; without it only built-in roles can be granted. */
+  access?: AccessStore | undefined;
 }
 
-function callerRole(p: Principal) {
-  return p.kind === 'member' || p.kind === 'service_account' ? p.role : undefined;
-}
-
-/** Only owners may create, remove or hand out the owner role. */
-function assertMayTouchRole(caller: Principal, role: string): void {
-  if (role === 'owner' && callerRole(caller) !== 'owner') {
+/**
+ * Nobody may grant, remove or mint keys for a role carrying a permission they
+ * lack (no escalation), and only owners may touch the owner role.
+ */
+async function assertMayTouchRole(
+  deps: PrincipalDeps,
+  ws: string,
+  caller: Principal,
+  role: string,
+): Promise<void> {
+  if (deps.access) {
+    await assertMayGrant({ access: deps.access }, ws, caller, role);
+    return;
+  }
+  if (role === 'owner' && !callerIsOwner(caller)) {
     throw new PermissionDeniedError('only an owner may grant or remove the owner role');
   }
 }
@@ -36,7 +48,7 @@ export async function createMember(
   caller: Principal,
   now: Date,
 ): Promise<Member> {
-  assertMayTouchRole(caller, req.role);
+  await assertMayTouchRole(deps, ws, caller, req.role);
   const email = req.email.toLowerCase();
   if (await deps.store.findMemberByEmail(ws, email)) {
     throw new FailedPreconditionError(`member ${email} already exists`, [
@@ -64,13 +76,14 @@ export async function deleteMember(
 ): Promise<void> {
   const member = await deps.store.getMember(ws, id);
   if (!member) throw new NotFoundError(`member ${id}`);
-  assertMayTouchRole(caller, member.role);
+  await assertMayTouchRole(deps, ws, caller, member.role);
   if (member.role === 'owner') {
     const owners = await countOwners(deps, ws);
     if (owners <= 1) throw new FailedPreconditionError('the last owner of a workspace cannot be removed');
   }
   // Keys first: if the delete fails halfway, the person has lost access rather than kept it.
   await deps.store.revokeApiKeysOf(ws, id, now.toISOString());
+  await deps.access?.removeFromAllTeams(ws, `member:${id}`);
   await deps.store.deleteMember(ws, id);
 }
 
@@ -92,7 +105,7 @@ export async function createServiceAccount(
   caller: Principal,
   now: Date,
 ): Promise<ServiceAccount> {
-  assertMayTouchRole(caller, req.role);
+  await assertMayTouchRole(deps, ws, caller, req.role);
   const sa: ServiceAccount = {
     name: req.name,
     ...(req.description === undefined ? {} : { description: req.description }),
@@ -113,8 +126,9 @@ export async function deleteServiceAccount(
 ): Promise<void> {
   const sa = await deps.store.getServiceAccount(ws, name);
   if (!sa) throw new NotFoundError(`service account ${name}`);
-  assertMayTouchRole(caller, sa.role);
+  await assertMayTouchRole(deps, ws, caller, sa.role);
   await deps.store.revokeApiKeysOf(ws, name, now.toISOString());
+  await deps.access?.removeFromAllTeams(ws, `service_account:${name}`);
   await deps.store.deleteServiceAccount(ws, name);
 }
 
@@ -128,7 +142,7 @@ export async function createServiceAccountKey(
 ): Promise<CreatedApiKey> {
   const sa = await deps.store.getServiceAccount(ws, saName);
   if (!sa) throw new NotFoundError(`service account ${saName}`);
-  assertMayTouchRole(caller, sa.role);
+  await assertMayTouchRole(deps, ws, caller, sa.role);
   const { key, keyId, hash } = generateApiKey(ws);
   const record: ApiKeyRecord = {
     id: keyId,

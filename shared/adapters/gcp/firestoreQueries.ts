@@ -32,6 +32,42 @@ export const QUERY_SHAPES = {
     equality: ['level'],
     orderBy: [{ field: '__name__', direction: 'ASCENDING' }],
   },
+  // Audit log: any combination of the actor/action/target filters, newest first, optionally a time range.
+  auditByActor: {
+    collectionGroup: 'auditEvents',
+    equality: ['actorKey'],
+    orderBy: [{ field: 'time', direction: 'DESCENDING' }],
+  },
+  auditByAction: {
+    collectionGroup: 'auditEvents',
+    equality: ['action'],
+    orderBy: [{ field: 'time', direction: 'DESCENDING' }],
+  },
+  auditByTarget: {
+    collectionGroup: 'auditEvents',
+    equality: ['target'],
+    orderBy: [{ field: 'time', direction: 'DESCENDING' }],
+  },
+  auditByActorAndAction: {
+    collectionGroup: 'auditEvents',
+    equality: ['actorKey', 'action'],
+    orderBy: [{ field: 'time', direction: 'DESCENDING' }],
+  },
+  auditByActorAndTarget: {
+    collectionGroup: 'auditEvents',
+    equality: ['actorKey', 'target'],
+    orderBy: [{ field: 'time', direction: 'DESCENDING' }],
+  },
+  auditByActionAndTarget: {
+    collectionGroup: 'auditEvents',
+    equality: ['action', 'target'],
+    orderBy: [{ field: 'time', direction: 'DESCENDING' }],
+  },
+  auditByActorActionAndTarget: {
+    collectionGroup: 'auditEvents',
+    equality: ['actorKey', 'action', 'target'],
+    orderBy: [{ field: 'time', direction: 'DESCENDING' }],
+  },
 } as const satisfies Record<string, QueryShape>;
 
 export type QueryShapeName = keyof typeof QUERY_SHAPES;

@@ -1,0 +1,176 @@
+import type { Deployment } from '../contracts/deployment.js';
+import type { Run } from '../contracts/run.js';
+import type { WorkPool } from '../contracts/workPool.js';
+import { type AccessLevel, type AccessSubject, canAccess, canAccessDeployment } from '../domain/access.js';
+import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../domain/errors.js';
+import type { ObjectRequirement } from '../http/types.js';
+import type { RunStore } from '../ports/runStore.js';
+import type { Page, WorkspaceStore } from '../ports/workspaceStore.js';
+import { accessSubject, type Principal } from './principal.js';
+
+/**
+ * Object-level access for work pools, deployments and runs. An object the
+ * caller may not view answers 404 exactly like a missing one; a visible object
+ * without the needed level answers 403. Runs follow their deployment (and its
+ * pool): who cannot view a deployment cannot see its runs.
+ *
+ * Credentials and secrets apply the same rule: store `access?: AccessList` on
+ * the document, declare `object` on their routes (or call `canAccess` with
+ * `accessSubject(principal)` in the handler) and filter their list endpoints
+ * with `canAccess(subject, item.access, 'view')`.
+ */
+export class ObjectAccess {
+  constructor(private readonly deps: { workspaces: WorkspaceStore; runs: RunStore }) {}
+
+  /** The router's hook for routes declaring `object`. */
+  async check(
+    principal: Principal,
+    ws: string,
+    req: ObjectRequirement,
+    params: Record<string, string>,
+  ): Promise<void> {
+    const subject = accessSubject(principal);
+    if (subject === null || subject.bypass) return;
+    const name = params[req.param];
+    if (name === undefined) throw new Error(`object parameter ${req.param} missing`);
+    const lookup = this.lookup(ws);
+    switch (req.type) {
+      case 'work_pool': {
+        const pool = await lookup.pool(name);
+        // A missing object is the handler's 404 to give; an invisible one must look the same.
+        if (pool) this.assert(subject, [pool.access], req.level, `work pool ${name}`);
+        return;
+      }
+      case 'deployment': {
+        const d = await lookup.deployment(name);
+        if (d)
+          this.assertDeployment(
+            subject,
+            d.access,
+            (await lookup.pool(d.workPool))?.access,
+            req.level,
+            `deployment ${name}`,
+          );
+        return;
+      }
+      case 'run': {
+        const run = await this.deps.runs.getRun(ws, name);
+        if (!run) return;
+        const acls = await lookup.aclsOfRun(run);
+        this.assertDeployment(subject, acls.deployment, acls.pool, req.level, `run ${name}`);
+        return;
+      }
+    }
+  }
+
+  /** For a deployment placed in (or moved to) a pool: the caller must be able to run in it. */
+  async requirePool(principal: Principal, ws: string, poolName: string): Promise<void> {
+    const subject = accessSubject(principal);
+    if (subject === null || subject.bypass) return;
+    const pool = await this.deps.workspaces.getWorkPool(ws, poolName);
+    if (!pool) return;
+    if (!canAccess(subject, pool.access, 'view')) {
+      throw new InvalidArgumentError(`work pool ${poolName} does not exist`, [
+        { field: 'workPool', issue: 'no such work pool' },
+      ]);
+    }
+    if (!canAccess(subject, pool.access, 'run')) {
+      throw new PermissionDeniedError(`you may not place deployments in work pool ${poolName}`);
+    }
+  }
+
+  async visiblePools(principal: Principal, _ws: string, page: Page<WorkPool>): Promise<Page<WorkPool>> {
+    const subject = accessSubject(principal);
+    if (subject === null || subject.bypass) return page;
+    return { ...page, items: page.items.filter((p) => canAccess(subject, p.access, 'view')) };
+  }
+
+  async visibleDeployments(
+    principal: Principal,
+    ws: string,
+    page: Page<Deployment>,
+  ): Promise<Page<Deployment>> {
+    const subject = accessSubject(principal);
+    if (subject === null || subject.bypass) return page;
+    const lookup = this.lookup(ws);
+    const keep: Deployment[] = [];
+    for (const d of page.items) {
+      if (canAccessDeployment(subject, d.access, (await lookup.pool(d.workPool))?.access, 'view'))
+        keep.push(d);
+    }
+    return { ...page, items: keep };
+  }
+
+  /**
+   * Filters a page of runs. Pages may come back shorter than asked (AIP-158
+   * allows it); the page token still continues after the last run read.
+   */
+  async visibleRuns(principal: Principal, ws: string, page: Page<Run>): Promise<Page<Run>> {
+    const subject = accessSubject(principal);
+    if (subject === null || subject.bypass) return page;
+    const lookup = this.lookup(ws);
+    const keep: Run[] = [];
+    for (const run of page.items) {
+      const acls = await lookup.aclsOfRun(run);
+      if (canAccessDeployment(subject, acls.deployment, acls.pool, 'view')) keep.push(run);
+    }
+    return { ...page, items: keep };
+  }
+
+  private assert(
+    subject: AccessSubject,
+    acls: (WorkPool['access'] | undefined)[],
+    level: AccessLevel,
+    what: string,
+  ) {
+    if (!acls.every((acl) => canAccess(subject, acl, 'view'))) throw new NotFoundError(what);
+    if (!acls.every((acl) => canAccess(subject, acl, level))) {
+      throw new PermissionDeniedError(`your access to ${what} does not include ${level}`);
+    }
+  }
+
+  private assertDeployment(
+    subject: AccessSubject,
+    deploymentAcl: Deployment['access'],
+    poolAcl: WorkPool['access'],
+    level: AccessLevel,
+    what: string,
+  ) {
+    if (!canAccessDeployment(subject, deploymentAcl, poolAcl, 'view')) throw new NotFoundError(what);
+    if (!canAccessDeployment(subject, deploymentAcl, poolAcl, level)) {
+      throw new PermissionDeniedError(`your access to ${what} does not include ${level}`);
+    }
+  }
+
+  /** Per-request memo: each pool and deployment is read at most once while filtering a page. */
+  private lookup(ws: string) {
+    const pools = new Map<string, Promise<WorkPool | null>>();
+    const deployments = new Map<string, Promise<Deployment | null>>();
+    const pool = (name: string) => {
+      let p = pools.get(name);
+      if (!p) {
+        p = this.deps.workspaces.getWorkPool(ws, name);
+        pools.set(name, p);
+      }
+      return p;
+    };
+    const deployment = (name: string) => {
+      let d = deployments.get(name);
+      if (!d) {
+        d = this.deps.workspaces.getDeployment(ws, name);
+        deployments.set(name, d);
+      }
+      return d;
+    };
+    return {
+      pool,
+      deployment,
+      async aclsOfRun(run: Run) {
+        const d = await deployment(run.deployment);
+        // A deleted deployment's runs stay governed by the pool they ran in.
+        const p = await pool(d?.workPool ?? run.workPool);
+        return { deployment: d?.access, pool: p?.access };
+      },
+    };
+  }
+}
