@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { createFirestore } from '../shared/adapters/gcp/firestoreClient.js';
-import { buildApi } from '../shared/wiring.js';
 import { client, startApi } from '../test/support/apiServer.js';
 import { load, printTable, summarize } from './stats.js';
 
@@ -10,10 +9,13 @@ import { load, printTable, summarize } from './stats.js';
  * baseline in the same process: a bare Firestore write of the same document.
  */
 export async function benchCreateRun(opts: { total: number; concurrency: number }): Promise<void> {
-  const api = await startApi({ build: (env) => buildApi(env) });
+  const api = await startApi();
   const call = client(api.url);
   try {
-    const ws = await call('POST', '/v1/workspaces', { key: api.adminKey, body: { name: 'bench', ownerEmail: 'b@b.test' } });
+    const ws = await call('POST', '/v1/workspaces', {
+      key: api.adminKey,
+      body: { name: 'bench', ownerEmail: 'b@b.test' },
+    });
     const key = ws.body.apiKey.key as string;
     await call('POST', '/v1/workspaces/bench/work-pools', { key, body: { name: 'pool', kind: 'hybrid' } });
     await call('POST', '/v1/workspaces/bench/deployments', {
@@ -26,12 +28,18 @@ export async function benchCreateRun(opts: { total: number; concurrency: number 
     });
     // Warm-up: connections, compiled schema, JIT.
     await load(50, 10, async () => {
-      await call('POST', '/v1/workspaces/bench/deployments/dep/runs', { key, body: { parameters: { n: 1 } } });
+      await call('POST', '/v1/workspaces/bench/deployments/dep/runs', {
+        key,
+        body: { parameters: { n: 1 } },
+      });
     });
 
     let sample: unknown;
     const viaApi = await load(opts.total, opts.concurrency, async (i) => {
-      const r = await call('POST', '/v1/workspaces/bench/deployments/dep/runs', { key, body: { parameters: { n: i } } });
+      const r = await call('POST', '/v1/workspaces/bench/deployments/dep/runs', {
+        key,
+        body: { parameters: { n: i } },
+      });
       if (r.status !== 201) throw new Error(`create run answered ${r.status}`);
       sample = r.body;
     });

@@ -1,4 +1,4 @@
-import { startFirestoreEmulator } from '../test/support/firestoreEmulator.js';
+import { startFirestoreEmulator } from '../scripts/firestoreEmulator.js';
 import { benchCreateRun } from './createRun.js';
 
 /**

@@ -37,3 +37,15 @@ ff.http(
   'api',
   lazy(async () => (await import('../shared/wiring.js')).buildApi()),
 );
+ff.http(
+  'scheduler',
+  lazy(async () => (await import('../shared/wiring.js')).buildScheduler()),
+);
+ff.http(
+  'dispatcher',
+  lazy(async () => (await import('../shared/wiring.js')).buildDispatcher()),
+);
+ff.http(
+  'monitor',
+  lazy(async () => (await import('../shared/wiring.js')).buildMonitor()),
+);

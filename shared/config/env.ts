@@ -19,6 +19,19 @@ export const Env = z.object({
   PUSHRUN_PLATFORM_ADMIN_KEY: secret.describe('bearer key that may create workspaces'),
   PUSHRUN_RUN_TOKEN_SECRET: secret.describe('HMAC key that signs run tokens'),
   PUSHRUN_KMS_KEY_RING: z.string().default('pushrun-workspaces'),
+  PUSHRUN_KMS_LOCATION: z.string().default('global'),
+  PUSHRUN_SCHEDULER_URL: z
+    .url()
+    .optional()
+    .describe('URL Cloud Scheduler calls; the audience the scheduler accepts'),
+  PUSHRUN_PLATFORM_CREDENTIALS_FILE: z
+    .string()
+    .optional()
+    .describe(
+      "local only: a key file for pushrun's own service account; production uses the runtime identity",
+    ),
+  PUSHRUN_MONITOR_INITIAL_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
+  PUSHRUN_MONITOR_MAX_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   PUSHRUN_DISPATCH_QUEUE: z.string().default('pushrun-dispatch'),
   PUSHRUN_MONITOR_QUEUE: z.string().default('pushrun-monitor'),
   PUSHRUN_DISPATCHER_URL: z.url().describe('URL Cloud Tasks calls for dispatch tasks'),

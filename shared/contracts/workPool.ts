@@ -35,6 +35,15 @@ export const CreateWorkPoolRequest = z
         ctx.addIssue({ code: 'custom', path: [field], message: `required for a cloud-run work pool` });
       }
     }
+    // Never silently the project's default compute account (often an Editor): say which account, or opt in.
+    const t = pool.baseJobTemplate;
+    if (t.serviceAccount === undefined && t.useDefaultComputeServiceAccount !== true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['baseJobTemplate', 'serviceAccount'],
+        message: 'required for a cloud-run work pool (or set useDefaultComputeServiceAccount: true explicitly)',
+      });
+    }
   });
 export type CreateWorkPoolRequest = z.infer<typeof CreateWorkPoolRequest>;
 

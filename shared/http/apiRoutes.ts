@@ -46,7 +46,9 @@ export interface ApiDeps extends RunDeps {
   /** Custom roles, teams, audit log (access control); optional so the route table can be built bare. */
   access?: AccessStore | undefined;
   provisionWorkspace?: WorkspaceProvisioner | undefined;
-  checkCredential?: ((ws: string, name: string, projectId: string | undefined) => Promise<void>) | undefined;
+  checkCredential?:
+    | ((ws: string, name: string, pool: { projectId?: string | undefined; serviceAccount?: string | undefined }) => Promise<void>)
+    | undefined;
 }
 
 const WS = '/v1/workspaces/:ws';

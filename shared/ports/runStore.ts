@@ -1,4 +1,4 @@
-import type { Run, StateHistoryEntry } from '../contracts/run.js';
+import type { Execution, Run, StateHistoryEntry } from '../contracts/run.js';
 import type { LogEntry, LogLevel, TaskRun } from '../contracts/runData.js';
 import type { Decision, ProposedState } from '../domain/orchestration.js';
 import type { StateType } from '../domain/runStates.js';
@@ -6,6 +6,8 @@ import type { Page } from './workspaceStore.js';
 
 export interface ProposeOptions {
   now: Date;
+  /** Sets (Date) or clears (null) the run's watchdog in the same transaction; undefined leaves it. */
+  watchdogAt?: Date | null | undefined;
   explicitRetry?: boolean;
   /**
    * Called inside the transaction when the decision is an applied accept; returns
@@ -47,6 +49,16 @@ export interface RunStore {
     opts: ProposeOptions,
   ): Promise<{ decision: Decision; run: Run }>;
   listStates(ws: string, id: string): Promise<StateHistoryEntry[]>;
+
+  /**
+   * Records the execution launched for `attempt`, once: returns the run as stored
+   * (with whichever execution was recorded first). Throws NotFoundError.
+   */
+  recordExecution(ws: string, id: string, execution: Execution, watchdogAt: Date): Promise<Run>;
+  /** Sets or clears the time after which the scheduler's sweep looks at the run again. */
+  setWatchdog(ws: string, id: string, at: Date | null): Promise<void>;
+  /** Runs in any workspace whose watchdog is due (ordered by it), for the sweep. */
+  listOverdue(now: Date, limit: number): Promise<{ workspace: string; run: Run }[]>;
 
   appendLogs(ws: string, id: string, logs: LogEntry[]): Promise<void>;
   listLogs(

@@ -5,7 +5,13 @@ import type { WorkspaceStore } from '../ports/workspaceStore.js';
 export interface WorkPoolDeps {
   store: WorkspaceStore;
   /** Checks that a named credential exists and may be used by a pool; throws a 4xx error otherwise. */
-  checkCredential?: ((ws: string, name: string, projectId: string | undefined) => Promise<void>) | undefined;
+  checkCredential?:
+    | ((
+        ws: string,
+        name: string,
+        pool: { projectId?: string | undefined; serviceAccount?: string | undefined },
+      ) => Promise<void>)
+    | undefined;
 }
 
 export async function createWorkPool(
@@ -14,8 +20,12 @@ export async function createWorkPool(
   req: CreateWorkPoolRequest,
   now: Date,
 ): Promise<WorkPool> {
-  if (req.credential !== undefined && deps.checkCredential)
-    await deps.checkCredential(ws, req.credential, req.projectId);
+  if (req.credential !== undefined && deps.checkCredential) {
+    await deps.checkCredential(ws, req.credential, {
+      projectId: req.projectId,
+      serviceAccount: req.baseJobTemplate.serviceAccount,
+    });
+  }
   const at = now.toISOString();
   const pool: WorkPool = { ...req, createdAt: at, updatedAt: at };
   await deps.store.createWorkPool(ws, pool);
@@ -35,8 +45,19 @@ export async function updateWorkPool(
   req: UpdateWorkPoolRequest,
   now: Date,
 ): Promise<WorkPool> {
-  if (req.credential !== undefined && deps.checkCredential)
-    await deps.checkCredential(ws, req.credential, req.projectId);
+  if (
+    deps.checkCredential &&
+    (req.credential !== undefined || req.projectId !== undefined || req.baseJobTemplate)
+  ) {
+    const current = await getWorkPool(deps, ws, name);
+    const credential = req.credential ?? current.credential;
+    if (credential !== undefined) {
+      await deps.checkCredential(ws, credential, {
+        projectId: req.projectId ?? current.projectId,
+        serviceAccount: (req.baseJobTemplate ?? current.baseJobTemplate).serviceAccount,
+      });
+    }
+  }
   return deps.store.updateWorkPool(ws, name, (current) => {
     const next: WorkPool = { ...current, updatedAt: now.toISOString() };
     for (const [k, v] of Object.entries(req)) {

@@ -1,65 +1,32 @@
-import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import * as ff from '@google-cloud/functions-framework';
-import { getTestServer } from '@google-cloud/functions-framework/testing';
-// The production entry module: registers the functions and patches the body parsers as deployed.
-import '../../functions/index.js';
+import { type LocalStack, startLocalStack } from '../../scripts/localStack.js';
 import { clearFirestore } from './firestoreEmulator.js';
-
-let counter = 0;
 
 export interface ApiUnderTest {
   url: string;
   projectId: string;
   adminKey: string;
   env: Record<string, string>;
+  stack: LocalStack;
   close(): Promise<void>;
 }
 
-/** Env for a test process: a Firestore project of its own, so test files never share data. */
-export function testEnv(projectId: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    GOOGLE_CLOUD_PROJECT: projectId,
-    FIRESTORE_EMULATOR_HOST: process.env.FIRESTORE_EMULATOR_HOST as string,
-    PUSHRUN_API_URL: 'http://127.0.0.1:1/',
-    PUSHRUN_PLATFORM_ADMIN_KEY: `admin-${randomBytes(24).toString('hex')}`,
-    PUSHRUN_RUN_TOKEN_SECRET: randomBytes(32).toString('hex'),
-    PUSHRUN_DISPATCHER_URL: 'http://127.0.0.1:1/dispatch',
-    PUSHRUN_MONITOR_URL: 'http://127.0.0.1:1/monitor',
-    PUSHRUN_TASKS_SERVICE_ACCOUNT: 'tasks@pushrun-test.iam.gserviceaccount.com',
-    PUSHRUN_LOG_LEVEL: 'error',
-    ...extra,
-  };
-}
-
 /**
- * Serves the api function exactly as production does — functions-framework's
- * Express server around the handler built by the real wiring — on a loopback port.
+ * The whole local stack (emulators + the four functions behind
+ * functions-framework, wired by the production wiring) with a Firestore project
+ * of its own, so test files never share data.
  */
-export async function startApi(opts: {
-  build: (env: Record<string, string>) => Promise<ff.HttpFunction>;
-  projectId?: string;
-  env?: Record<string, string>;
-}): Promise<ApiUnderTest> {
-  counter += 1;
-  const projectId = opts.projectId ?? `test-${process.pid}-${counter}-${randomBytes(3).toString('hex')}`;
-  const env = testEnv(projectId, opts.env);
-  const handler = await opts.build(env);
-  const name = `api-under-test-${counter}`;
-  ff.http(name, handler);
-  const server: Server = getTestServer(name);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+export async function startApi(opts: { extraEnv?: Record<string, string> } = {}): Promise<ApiUnderTest> {
+  const stack = await startLocalStack(opts.extraEnv ? { extraEnv: opts.extraEnv } : {});
+  const projectId = stack.env.GOOGLE_CLOUD_PROJECT as string;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: stack.urls.api,
     projectId,
-    adminKey: env.PUSHRUN_PLATFORM_ADMIN_KEY as string,
-    env,
+    adminKey: stack.adminKey,
+    env: stack.env,
+    stack,
     async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await clearFirestore(env.FIRESTORE_EMULATOR_HOST as string, projectId);
+      await stack.stop();
+      await clearFirestore(process.env.FIRESTORE_EMULATOR_HOST as string, projectId);
     },
   };
 }

@@ -9,6 +9,8 @@ export interface QueryShape {
   collectionGroup: string;
   equality: string[];
   orderBy: { field: string; direction: 'ASCENDING' | 'DESCENDING' }[];
+  /** COLLECTION_GROUP shapes with no equality need a single-field collection-group index instead. */
+  scope?: 'COLLECTION' | 'COLLECTION_GROUP';
 }
 
 export const QUERY_SHAPES = {
@@ -31,6 +33,13 @@ export const QUERY_SHAPES = {
     collectionGroup: 'logs',
     equality: ['level'],
     orderBy: [{ field: '__name__', direction: 'ASCENDING' }],
+  },
+  /** Collection-group range query of the sweep: served by a COLLECTION_GROUP single-field index (fieldOverrides). */
+  overdueRuns: {
+    collectionGroup: 'runs',
+    equality: [],
+    orderBy: [{ field: 'watchdogAt', direction: 'ASCENDING' }],
+    scope: 'COLLECTION_GROUP',
   },
   // Audit log: any combination of the actor/action/target filters, newest first, optionally a time range.
   auditByActor: {

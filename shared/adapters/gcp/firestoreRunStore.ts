@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { CollectionReference, DocumentData, Firestore, Query } from '@google-cloud/firestore';
+import {
+  type CollectionReference,
+  type DocumentData,
+  FieldValue,
+  type Firestore,
+  type Query,
+} from '@google-cloud/firestore';
 import { z } from 'zod';
-import { Run, StateHistoryEntry } from '../../contracts/run.js';
+import { type Execution, Run, StateHistoryEntry } from '../../contracts/run.js';
 import { LogEntry, type LogLevel, TaskRun } from '../../contracts/runData.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { type Decision, decide, type ProposedState } from '../../domain/orchestration.js';
@@ -19,9 +25,12 @@ const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
 /** What the run document holds beyond the API's Run: query fields and bookkeeping. */
 const RunDoc = Run.extend({
+  workspace: z.string().optional(),
   stateType: z.string(),
   transitionIds: z.array(z.string()),
   stateSeq: z.int(),
+  /** When the scheduler's sweep should look at this run if nothing else has (lost tasks). */
+  watchdogAt: z.string().optional(),
 });
 type RunDoc = z.infer<typeof RunDoc>;
 
@@ -30,9 +39,12 @@ function clean<T extends object>(value: T): DocumentData {
 }
 
 function toRun(doc: RunDoc): Run {
-  const { stateType: _s, transitionIds: _t, stateSeq: _q, ...run } = doc;
+  const { stateType: _s, transitionIds: _t, stateSeq: _q, watchdogAt: _w, workspace: _ws, ...run } = doc;
   return Run.parse(run);
 }
+
+/** A run not launched within this long after its scheduled time is looked at by the sweep. */
+export const DISPATCH_WATCHDOG_MS = 10 * 60_000;
 
 async function guard<T>(op: () => Promise<T>): Promise<T> {
   try {
@@ -58,7 +70,14 @@ export class FirestoreRunStore implements RunStore {
     opts: { idempotencyKey?: string | undefined } = {},
   ): Promise<{ run: Run; created: boolean }> {
     const ref = this.runs(ws).doc(run.id);
-    const doc: RunDoc = { ...run, stateType: run.state.type, transitionIds: [], stateSeq: 1 };
+    const doc: RunDoc = {
+      ...run,
+      workspace: ws,
+      stateType: run.state.type,
+      transitionIds: [],
+      stateSeq: 1,
+      watchdogAt: new Date(Date.parse(run.scheduledTime) + DISPATCH_WATCHDOG_MS).toISOString(),
+    };
     const history: StateHistoryEntry = { ...run.state, attempt: run.attempt, seq: 1 };
     if (opts.idempotencyKey === undefined) {
       // No read needed: one atomic batch is a single round trip, a transaction two.
@@ -173,6 +192,9 @@ export class FirestoreRunStore implements RunStore {
           ...doc,
           ...timing,
           ...extra,
+          ...(opts.watchdogAt === undefined
+            ? {}
+            : { watchdogAt: opts.watchdogAt === null ? undefined : opts.watchdogAt.toISOString() }),
           state: decision.state,
           stateType: decision.state.type,
           attempt: decision.attempt,
@@ -188,6 +210,51 @@ export class FirestoreRunStore implements RunStore {
         return { decision, run: toRun(next) };
       }),
     );
+  }
+
+  recordExecution(ws: string, id: string, execution: Execution, watchdogAt: Date): Promise<Run> {
+    const ref = this.runs(ws).doc(id);
+    return guard(() =>
+      this.db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        if (!snap.exists) throw new NotFoundError(`run ${id}`);
+        const doc = RunDoc.parse(snap.data());
+        if (doc.execution !== undefined || doc.attempt !== execution.attempt) return toRun(doc);
+        const next: RunDoc = {
+          ...doc,
+          execution,
+          watchdogAt: watchdogAt.toISOString(),
+          updatedAt: execution.launchedAt,
+        };
+        tx.set(ref, clean(next));
+        return toRun(next);
+      }),
+    );
+  }
+
+  setWatchdog(ws: string, id: string, at: Date | null): Promise<void> {
+    return guard(async () => {
+      await this.runs(ws)
+        .doc(id)
+        .update({ watchdogAt: at === null ? FieldValue.delete() : at.toISOString() });
+    });
+  }
+
+  listOverdue(now: Date, limit: number): Promise<{ workspace: string; run: Run }[]> {
+    return guard(async () => {
+      issuedQueryShapes.add('overdueRuns');
+      const snap = await this.db
+        .collectionGroup('runs')
+        .where('watchdogAt', '<=', now.toISOString())
+        .orderBy('watchdogAt')
+        .limit(limit)
+        .get();
+      return snap.docs.map((d) => {
+        const doc = RunDoc.parse(d.data());
+        const workspace = doc.workspace ?? (d.ref.parent.parent?.id as string);
+        return { workspace, run: toRun(doc) };
+      });
+    });
   }
 
   listStates(ws: string, id: string): Promise<StateHistoryEntry[]> {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../../../shared/wiring.js';
 import { type ApiUnderTest, client, startApi } from '../../support/apiServer.js';
 import { dumpFirestore } from '../../support/firestoreDump.js';
 import { type Fixture, fillPath, populate, routeTable } from './fixture.js';
@@ -9,7 +8,7 @@ let call: ReturnType<typeof client>;
 let f: Fixture;
 
 beforeAll(async () => {
-  api = await startApi({ build: (env) => buildApi(env) });
+  api = await startApi();
   call = client(api.url);
   f = await populate(api, call, 'acme');
 });
@@ -39,6 +38,12 @@ const VALID: Record<string, Record<string, unknown>> = {
   'PATCH /v1/workspaces/:ws/service-accounts/:sa': { description: 'd' },
   'POST /v1/workspaces/:ws/service-accounts/:sa/keys/:key:rotate': { overlapSeconds: 60 },
   'POST /v1/auth/session': { idToken: 'x'.repeat(40), workspace: 'acme' },
+  'POST /v1/workspaces/:ws/credentials': {
+    name: 'c1',
+    kind: 'impersonation',
+    projectId: 'customer-proj',
+    serviceAccountEmail: 'launcher@customer-proj.iam.gserviceaccount.com',
+  },
 };
 
 const bodyRoutes = routeTable().filter((r) => r.request !== undefined);

@@ -1,5 +1,8 @@
 import { expect } from 'vitest';
+import { accessRoutes } from '../../../shared/http/accessRoutes.js';
 import { apiRoutes } from '../../../shared/http/apiRoutes.js';
+import { credentialRoutes } from '../../../shared/http/credentialRoutes.js';
+import { scimRoutes } from '../../../shared/http/scimRoutes.js';
 import type { Route } from '../../../shared/http/types.js';
 import type { ApiUnderTest, client } from '../../support/apiServer.js';
 
@@ -16,6 +19,8 @@ export interface Fixture {
   pool: string;
   deployment: string;
   runId: string;
+  role: string;
+  teamId: string;
 }
 
 /** A workspace populated with one of everything, and keys for several roles. */
@@ -76,6 +81,19 @@ export async function populate(api: ApiUnderTest, call: Call, ws: string): Promi
     body: { parameters: {} },
   });
   expect(run.status).toBe(201);
+  const role = await call('POST', `/v1/workspaces/${ws}/roles`, {
+    key: ownerKey,
+    body: {
+      name: 'deployer',
+      permissions: ['deployment:read', 'deployment:write', 'run:read', 'run:create'],
+    },
+  });
+  expect(role.status).toBe(201);
+  const team = await call('POST', `/v1/workspaces/${ws}/teams`, {
+    key: ownerKey,
+    body: { name: 'platform', members: [`member:${member.body.id}`] },
+  });
+  expect(team.status).toBe(201);
   return {
     ws,
     ownerKey,
@@ -87,12 +105,19 @@ export async function populate(api: ApiUnderTest, call: Call, ws: string): Promi
     pool: 'pool-a',
     deployment: 'etl',
     runId: run.body.id,
+    role: 'deployer',
+    teamId: team.body.id,
   };
 }
 
 /** The route table as the API serves it (dependencies are irrelevant for the table). */
 export function routeTable(): Route[] {
-  return apiRoutes({ workspaces: {} as never, runs: {} as never });
+  return [
+    ...apiRoutes({ workspaces: {} as never, runs: {} as never }),
+    ...credentialRoutes({} as never),
+    ...accessRoutes({} as never),
+    ...scimRoutes({} as never),
+  ];
 }
 
 export function fillPath(path: string, f: Fixture): string {
@@ -103,5 +128,8 @@ export function fillPath(path: string, f: Fixture): string {
     .replace(':key', f.saKeyId)
     .replace(':pool', f.pool)
     .replace(':deployment', f.deployment)
-    .replace(':run', f.runId);
+    .replace(':run', f.runId)
+    .replace(':role', f.role)
+    .replace(':team', f.teamId)
+    .replace(':credential', 'no-such-credential');
 }

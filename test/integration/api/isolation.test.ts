@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_PERMISSIONS } from '../../../shared/domain/permissions.js';
-import { buildApi } from '../../../shared/wiring.js';
 import { type ApiUnderTest, client, startApi } from '../../support/apiServer.js';
 import { dumpFirestore } from '../../support/firestoreDump.js';
 import { type Fixture, fillPath, populate, routeTable } from './fixture.js';
@@ -12,7 +11,7 @@ let globex: Fixture;
 const transcript: string[] = [];
 
 beforeAll(async () => {
-  api = await startApi({ build: (env) => buildApi(env) });
+  api = await startApi();
   call = client(api.url, transcript);
   acme = await populate(api, call, 'acme');
   globex = await populate(api, call, 'globex');

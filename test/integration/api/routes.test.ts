@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../../../shared/wiring.js';
 import { type ApiUnderTest, client, startApi } from '../../support/apiServer.js';
 import { type Fixture, populate } from './fixture.js';
 
@@ -9,7 +8,7 @@ let f: Fixture;
 const transcript: string[] = [];
 
 beforeAll(async () => {
-  api = await startApi({ build: (env) => buildApi(env) });
+  api = await startApi();
   call = client(api.url, transcript);
   f = await populate(api, call, 'acme');
 });
@@ -129,15 +128,28 @@ describe('members and service accounts', () => {
 });
 
 describe('work pools and deployments', () => {
+  it('a cloud-run pool must name an existing credential', async () => {
+    const c = await call('POST', `${ws}/work-pools`, {
+      key: f.ownerKey,
+      body: {
+        name: 'cr-nocred',
+        kind: 'cloud-run',
+        credential: 'gcp',
+        projectId: 'customer-proj',
+        region: 'europe-west1',
+        baseJobTemplate: { serviceAccount: 'runner@customer-proj.iam.gserviceaccount.com' },
+      },
+    });
+    expect(c.status).toBe(400);
+    expect(c.body.error.details[0].field).toBe('credential');
+  });
+
   it('creates, reads, updates and lists work pools', async () => {
     const c = await call('POST', `${ws}/work-pools`, {
       key: f.ownerKey,
       body: {
         name: 'cr',
-        kind: 'cloud-run',
-        credential: 'gcp',
-        projectId: 'customer-proj',
-        region: 'europe-west1',
+        kind: 'managed',
         baseJobTemplate: {
           cpu: '1',
           memory: '512Mi',
@@ -161,13 +173,14 @@ describe('work pools and deployments', () => {
     expect(l2.body.items[0].name).not.toBe(l.body.items[0].name);
   });
 
-  it('a cloud-run pool without credential, project and region is refused naming each', async () => {
+  it('a cloud-run pool without credential, project, region and runtime account is refused naming each', async () => {
     const r = await call('POST', `${ws}/work-pools`, {
       key: f.ownerKey,
       body: { name: 'cr2', kind: 'cloud-run' },
     });
     expect(r.status).toBe(400);
     expect(r.body.error.details.map((d: { field: string }) => d.field).sort()).toEqual([
+      'baseJobTemplate.serviceAccount',
       'credential',
       'projectId',
       'region',

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLOW, NODE, onboardCustomer, waitFor } from '../../scripts/customerProject.js';
+import { type ApiUnderTest, client, startApi } from '../support/apiServer.js';
+import { dumpFirestore } from '../support/firestoreDump.js';
+
+/**
+ * Secret hygiene through the running stack: collect every API response, every
+ * log line the functions wrote, every Firestore document and every job and
+ * execution spec the Cloud Run emulator saw, and find no private key, no API
+ * key and no run token of another run in any of them.
+ */
+let api: ApiUnderTest;
+const transcript: string[] = [];
+const logLines: string[] = [];
+let restoreStdout: () => void;
+
+beforeAll(async () => {
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    logLines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  restoreStdout = () => {
+    process.stdout.write = write;
+  };
+  api = await startApi({ extraEnv: { PUSHRUN_LOG_LEVEL: 'debug' } });
+});
+afterAll(async () => {
+  restoreStdout();
+  await api.close();
+});
+
+describe('secret hygiene', () => {
+  it('no private key, API key or foreign run token appears anywhere', async () => {
+    const call = client(api.url, transcript);
+    const customer = await onboardCustomer(api.stack.control, 'hygiene-proj');
+    const privateKey = String(customer.key.private_key);
+    const keyBody = privateKey.split('\n')[1] as string; // a line of the base64 body
+    const w = await call('POST', '/v1/workspaces', {
+      key: api.adminKey,
+      body: { name: 'acme', ownerEmail: 'o@acme.test' },
+    });
+    const key: string = w.body.apiKey.key;
+    const ws = '/v1/workspaces/acme';
+    await call('POST', `${ws}/credentials`, {
+      key,
+      body: {
+        name: 'gcp',
+        kind: 'service_account_key',
+        projectId: customer.projectId,
+        serviceAccountKey: customer.key,
+      },
+    });
+    // A bad registration echoes nothing of the key either.
+    await call('POST', `${ws}/credentials`, {
+      key,
+      body: {
+        name: 'bad',
+        kind: 'service_account_key',
+        projectId: customer.projectId,
+        serviceAccountKey: { ...customer.key, type: 'authorized_user' },
+      },
+    });
+    await call('POST', `${ws}/work-pools`, {
+      key,
+      body: {
+        name: 'cr',
+        kind: 'cloud-run',
+        credential: 'gcp',
+        projectId: customer.projectId,
+        region: 'europe-west1',
+        baseJobTemplate: { serviceAccount: customer.runtimeEmail },
+      },
+    });
+    await call('POST', `${ws}/deployments`, {
+      key,
+      body: { name: 'etl', workPool: 'cr', image: 'x/etl:1', command: [NODE], args: [FLOW] },
+    });
+    const sa = await call('POST', `${ws}/service-accounts`, { key, body: { name: 'ci', role: 'runner' } });
+    expect(sa.status).toBe(201);
+    const ciKey: string = (await call('POST', `${ws}/service-accounts/ci/keys`, { key, body: {} })).body.key;
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => call('POST', `${ws}/deployments/etl/runs`, { key: ciKey, body: {} })),
+    );
+    await waitFor('runs to complete', async () => {
+      const states = await Promise.all(runs.map((r) => call('GET', `${ws}/runs/${r.body.id}`, { key })));
+      return states.every((s) => s.body.state.type === 'COMPLETED') ? true : undefined;
+    });
+    await call('GET', `${ws}/credentials`, { key });
+    await call('GET', `${ws}/credentials/gcp`, { key });
+
+    // Run tokens as the containers received them: read from the emulator's own process
+    // environment records is impossible (it redacts), so ask the executions for their env names.
+    const executions = await api.stack.control.executions();
+    const specs = JSON.stringify(executions);
+    const docs = (await dumpFirestore(api.projectId)).map((d) => d.json).join('\n');
+    const responses = transcript.join('\n');
+    const logs = logLines.join('');
+
+    const haystacks = { responses, logs, firestore: docs, specs };
+    for (const [where, text] of Object.entries(haystacks)) {
+      expect(text, `${where} contains the private key`).not.toContain(keyBody);
+      expect(text, `${where} contains a PEM`).not.toContain('PRIVATE KEY-----');
+      expect(text, `${where} contains the CI key`).not.toContain(ciKey.slice(-40));
+      if (where !== 'responses')
+        expect(text, `${where} contains the owner key`).not.toContain(key.slice(-40));
+    }
+    // The only place a run token may exist is its own execution's environment, and the
+    // emulator's listing shows it redacted: no JWT appears in Firestore, logs or responses.
+    for (const [where, text] of Object.entries({ responses, logs, firestore: docs })) {
+      expect(text, `${where} contains a JWT`).not.toMatch(
+        /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/,
+      );
+    }
+    expect(executions.length).toBeGreaterThanOrEqual(3);
+    for (const e of executions) expect(JSON.stringify(e)).not.toContain('prk_');
+    expect(logs.length).toBeGreaterThan(0);
+  }, 120_000);
+});
