@@ -101,9 +101,13 @@ describe('secret hygiene', () => {
     for (const [where, text] of Object.entries(haystacks)) {
       expect(text, `${where} contains the private key`).not.toContain(keyBody);
       expect(text, `${where} contains a PEM`).not.toContain('PRIVATE KEY-----');
-      expect(text, `${where} contains the CI key`).not.toContain(ciKey.slice(-40));
-      if (where !== 'responses')
-        expect(text, `${where} contains the owner key`).not.toContain(key.slice(-40));
+    }
+    // An API key appears in exactly one response — the one that created it — and nowhere else.
+    for (const k of [key, ciKey]) {
+      expect(transcript.filter((t) => t.includes(k.slice(-40)))).toHaveLength(1);
+      for (const where of ['logs', 'firestore', 'specs'] as const) {
+        expect(haystacks[where], `${where} contains an API key`).not.toContain(k.slice(-40));
+      }
     }
     // The only place a run token may exist is its own execution's environment, and the
     // emulator's listing shows it redacted: no JWT appears in Firestore, logs or responses.
