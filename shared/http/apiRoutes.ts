@@ -78,8 +78,12 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       summary: "Create a workspace; returns its owner's first API key (shown once)",
       request: CreateWorkspaceRequest,
       response: z.object({ workspace: Workspace, owner: Member, apiKey: CreatedApiKey }),
-      handler: async (c) =>
-        json(201, await workspaces.createWorkspace(wsDeps, c.body(CreateWorkspaceRequest), c.now)),
+      handler: async (c) => {
+        const created = await workspaces.createWorkspace(wsDeps, c.body(CreateWorkspaceRequest), c.now);
+        // The platform admin belongs to no workspace: the event goes to the new workspace's log.
+        c.audit.workspace = created.workspace.name;
+        return json(201, created);
+      },
     },
     {
       method: 'GET',
