@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FirestoreAccessStore } from '../../../shared/adapters/gcp/firestoreAccessStore.js';
 import { createFirestore } from '../../../shared/adapters/gcp/firestoreClient.js';
 import {
   issuedQueryShapes,
@@ -56,6 +57,7 @@ function covered(shape: QueryShape): boolean {
 const projectId = `indexes-${process.pid}`;
 const firestore = createFirestore({ projectId });
 const runs = new FirestoreRunStore({ firestore });
+const access = new FirestoreAccessStore({ firestore });
 
 beforeAll(() => issuedQueryShapes.clear());
 afterAll(async () => {
@@ -81,6 +83,23 @@ describe('composite indexes', () => {
       .filter(([, shape]) => shape.collectionGroup === 'runs' || shape.collectionGroup === 'logs')
       .map(([name]) => name);
     expect([...issuedQueryShapes].sort()).toEqual(runStoreShapes.sort());
+  });
+
+  it('every audit-log query the access store issues is a declared shape', async () => {
+    const auditShapes = Object.entries(QUERY_SHAPES)
+      .filter(([, shape]) => shape.collectionGroup === 'auditEvents')
+      .map(([name]) => name);
+    for (const actorKey of [undefined, 'member:a']) {
+      for (const action of [undefined, 'POST /x']) {
+        for (const target of [undefined, '/x/y']) {
+          for (const range of [{}, { from: '2020-01-01T00:00:00.000Z', to: '2030-01-01T00:00:00.000Z' }]) {
+            await access.listAuditEvents('ws', { actorKey, action, target, ...range, pageSize: 5 });
+          }
+        }
+      }
+    }
+    const issued = [...issuedQueryShapes].filter((n) => QUERY_SHAPES[n].collectionGroup === 'auditEvents');
+    expect(issued.sort()).toEqual(auditShapes.sort());
   });
 
   it('the checker itself fails for an undeclared shape', () => {
