@@ -190,6 +190,7 @@ export function createControlServer(): { server: Server; setDeps(deps: ControlDe
     Object.assign(d().run.quotas, stripUndefined(body));
     return d().run.quotas;
   });
+  on('GET', /^\/v1\/executions:started$/, async () => ({ started: d().run.startedLog }));
   on('GET', /^\/v1\/executions$/, async () => ({
     executions: [...d().run.executions.values()].map((e) => e.describe(true)),
   }));

@@ -116,6 +116,13 @@ export class EmulatorControl {
     return (await this.call<{ executions: ExecutionView[] }>('GET', '/v1/executions')).executions;
   }
 
+  /** Every execution ever started (also those whose jobs were deleted since), oldest first. */
+  async startedExecutions(): Promise<{ name: string; startedAt: string }[]> {
+    return (
+      await this.call<{ started: { name: string; startedAt: string }[] }>('GET', '/v1/executions:started')
+    ).started;
+  }
+
   execution(name: string): Promise<ExecutionView> {
     return this.call('GET', `/v1/executions/${name}`);
   }

@@ -90,7 +90,7 @@ export async function startLocalStack(
       PUSHRUN_LOG_LEVEL: 'warn',
       ...opts.extraEnv,
     };
-    await ensureQueues(createCloudTasksClient({ endpoint: env.PUSHRUN_TASKS_ENDPOINT }), {
+    await ensureQueues(await createCloudTasksClient({ endpoint: env.PUSHRUN_TASKS_ENDPOINT }), {
       projectId,
       location: REGION,
     });

@@ -53,7 +53,7 @@ async function taskQueue(env: Env) {
     import('./adapters/gcp/cloudTasksQueue.js'),
   ]);
   return new CloudTasksQueue({
-    client: createCloudTasksClient({ endpoint: env.PUSHRUN_TASKS_ENDPOINT }),
+    client: await createCloudTasksClient({ endpoint: env.PUSHRUN_TASKS_ENDPOINT }),
     projectId: env.GOOGLE_CLOUD_PROJECT,
     location: env.PUSHRUN_REGION,
     queues: { dispatch: env.PUSHRUN_DISPATCH_QUEUE, monitor: env.PUSHRUN_MONITOR_QUEUE },
@@ -82,7 +82,7 @@ async function customerAccess(
     import('./domain/envelope.js'),
   ]);
   const keys = new CloudKmsKeyService({
-    client: createKmsClient({ endpoint: env.PUSHRUN_KMS_ENDPOINT }),
+    client: await createKmsClient({ endpoint: env.PUSHRUN_KMS_ENDPOINT }),
     projectId: env.GOOGLE_CLOUD_PROJECT,
     location: env.PUSHRUN_KMS_LOCATION,
     keyRing: env.PUSHRUN_KMS_KEY_RING,

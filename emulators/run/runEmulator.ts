@@ -76,6 +76,11 @@ export class RunState {
   readonly jobs = new Map<string, JobRecord>();
   readonly executions = new Map<string, Execution>();
   readonly operations = new Map<string, OperationRecord>();
+  /**
+   * Every execution ever started, kept after its job and executions are deleted:
+   * exactly-once tests count launches here, since pushrun deletes finished jobs.
+   */
+  readonly startedLog: { name: string; startedAt: string }[] = [];
   quotas: RunQuotas = { ...DEFAULT_QUOTAS };
   private readonly runRequests = new Map<string, number[]>();
 
@@ -216,6 +221,7 @@ export class RunState {
     const id = `${job.jobId}-${suffix ?? randomSuffix()}`;
     const name = `${job.name}/executions/${id}`;
     if (this.executions.has(name)) throw new ApiError(6, `Execution '${id}' already exists.`);
+    this.startedLog.push({ name, startedAt: new Date().toISOString() });
     const project = this.iam.findProject(job.projectId);
     const execution = new Execution({
       name,

@@ -106,12 +106,12 @@ describe('exactly once under faults', () => {
     const control = api.stack.control;
     await control.addFault({ service: 'tasks', method: 'CreateTask', duplicateDelivery: true });
     await control.addFault({ service: 'run', method: 'CreateJob', dropResponse: true, code: 14, rate: 0.2 });
-    const before = (await control.executions()).length;
+    const before = (await control.startedExecutions()).length;
     const ids = await createRuns(RUNS);
     const states = await allFinished(ids, 240_000);
     await control.clearFaults();
     expect(states.filter((s) => s === 'COMPLETED')).toHaveLength(RUNS);
-    const executions = (await control.executions()).slice(before);
+    const executions = (await control.startedExecutions()).slice(before);
     expect(executions).toHaveLength(RUNS);
     const runIds = new Set(executions.map((e) => /pr-([0-9a-z]+)-a1/.exec(e.name)?.[1]));
     expect(runIds.size).toBe(RUNS);

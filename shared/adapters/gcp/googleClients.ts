@@ -4,27 +4,26 @@
  * (emulators/README.md); without it the client uses Google's defaults and
  * Application Default Credentials.
  *
- * Cold start: this module imports every SDK it has a factory for (~270 ms
- * each), and esbuild cannot drop an unused CommonJS SDK, so a function that
- * imports it for one client loads them all. When Run/IAM factories join, move
- * each factory to a module of its own (or beside its adapter) so the scheduler,
- * which needs only Cloud Tasks, does not load KMS.
+ * Cold start: every factory imports its SDK dynamically (~270 ms each), so a
+ * function loads only the clients it builds — the scheduler, which needs only
+ * Cloud Tasks, never loads KMS or Cloud Run.
  */
 import type { IAMCredentialsClient } from '@google-cloud/iam-credentials';
-import { KeyManagementServiceClient } from '@google-cloud/kms';
+import type { KeyManagementServiceClient } from '@google-cloud/kms';
 import type { ProjectsClient } from '@google-cloud/resource-manager';
 import type { ExecutionsClient, JobsClient } from '@google-cloud/run';
-import { CloudTasksClient } from '@google-cloud/tasks';
+import type { CloudTasksClient } from '@google-cloud/tasks';
 import type { AuthClient } from 'google-auth-library';
-import { grpc } from 'google-gax';
+import type { grpc } from 'google-gax';
 
 /** gRPC options for an emulator on loopback: plain text, and no credentials (the emulators check none for these APIs). */
-function insecureGrpcOptions(endpoint: string): {
+async function insecureGrpcOptions(endpoint: string): Promise<{
   apiEndpoint: string;
   port: number;
   sslCreds: ReturnType<typeof grpc.credentials.createInsecure>;
   universeDomain: string;
-} {
+}> {
+  const { grpc } = await import('google-gax');
   const at = endpoint.lastIndexOf(':');
   const host = endpoint.slice(0, at);
   const port = Number(endpoint.slice(at + 1));
@@ -41,13 +40,21 @@ function insecureGrpcOptions(endpoint: string): {
   };
 }
 
-export function createCloudTasksClient(opts: { endpoint?: string | undefined } = {}): CloudTasksClient {
-  return opts.endpoint ? new CloudTasksClient(insecureGrpcOptions(opts.endpoint)) : new CloudTasksClient();
+export async function createCloudTasksClient(
+  opts: { endpoint?: string | undefined } = {},
+): Promise<CloudTasksClient> {
+  const { CloudTasksClient } = await import('@google-cloud/tasks');
+  return opts.endpoint
+    ? new CloudTasksClient(await insecureGrpcOptions(opts.endpoint))
+    : new CloudTasksClient();
 }
 
-export function createKmsClient(opts: { endpoint?: string | undefined } = {}): KeyManagementServiceClient {
+export async function createKmsClient(
+  opts: { endpoint?: string | undefined } = {},
+): Promise<KeyManagementServiceClient> {
+  const { KeyManagementServiceClient } = await import('@google-cloud/kms');
   return opts.endpoint
-    ? new KeyManagementServiceClient(insecureGrpcOptions(opts.endpoint))
+    ? new KeyManagementServiceClient(await insecureGrpcOptions(opts.endpoint))
     : new KeyManagementServiceClient();
 }
 

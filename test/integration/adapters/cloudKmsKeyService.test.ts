@@ -20,7 +20,7 @@ const dataKey = Buffer.alloc(32, 7);
 beforeAll(async () => {
   emulators = await startEmulators();
   control = new EmulatorControl(emulators.endpoints.control);
-  client = createKmsClient({ endpoint: emulators.endpoints.kms });
+  client = await createKmsClient({ endpoint: emulators.endpoints.kms });
   // The key ring does not exist yet: the first ensure creates it, as `npm start` needs.
   keys = new CloudKmsKeyService({ client, projectId: PROJECT, location: LOCATION, keyRing: 'workspaces' });
 });

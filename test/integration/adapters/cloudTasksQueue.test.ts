@@ -23,7 +23,7 @@ let queueIds: { dispatch: string; monitor: string };
 beforeAll(async () => {
   emulators = await startEmulators();
   control = new EmulatorControl(emulators.endpoints.control);
-  client = createCloudTasksClient({ endpoint: emulators.endpoints.tasks });
+  client = await createCloudTasksClient({ endpoint: emulators.endpoints.tasks });
   receiver = await startReceiver();
   queueIds = await ensureQueues(client, { projectId: PROJECT, location: LOCATION });
   queue = new CloudTasksQueue({

@@ -18,7 +18,7 @@ const secret = Buffer.from(JSON.stringify({ type: 'service_account', private_key
 beforeAll(async () => {
   emulators = await startEmulators();
   control = new EmulatorControl(emulators.endpoints.control);
-  client = createKmsClient({ endpoint: emulators.endpoints.kms });
+  client = await createKmsClient({ endpoint: emulators.endpoints.kms });
   keys = new CloudKmsKeyService({
     client,
     projectId: 'pushrun-platform',
