@@ -38,8 +38,10 @@ async function stores(env: Env) {
     import('./adapters/gcp/firestoreCredentialStore.js'),
   ]);
   const { FirestoreAccessStore } = await import('./adapters/gcp/firestoreAccessStore.js');
+  const { FirestoreScheduleStore } = await import('./adapters/gcp/firestoreScheduleStore.js');
   const firestore = createFirestore({ projectId: env.GOOGLE_CLOUD_PROJECT });
   return {
+    schedules: new FirestoreScheduleStore({ firestore }),
     access: new FirestoreAccessStore({ firestore }),
     workspaces: new FirestoreWorkspaceStore({ firestore }),
     runs: new FirestoreRunStore({ firestore }),
@@ -126,6 +128,8 @@ export async function buildApi(source: Source = process.env): Promise<HttpFuncti
   return createApiHandler({
     workspaces: s.workspaces,
     runs: s.runs,
+    schedules: s.schedules,
+    queue,
     platformAdminKey: env.PUSHRUN_PLATFORM_ADMIN_KEY,
     logger,
     provisionWorkspace: async (ws) => {
@@ -145,6 +149,7 @@ export async function buildApi(source: Source = process.env): Promise<HttpFuncti
       },
     },
     runTokens: createRunTokenVerifier({ tokens, runs: s.runs }),
+    credentialStore: s.credentialStore,
     extraRoutes: credentialRoutes(credentials),
     access: s.access,
     sso: {
@@ -211,17 +216,25 @@ export async function buildMonitor(source: Source = process.env): Promise<HttpFu
 export async function buildScheduler(source: Source = process.env): Promise<HttpFunction> {
   const { env, logger } = baseWiring(source, 'scheduler');
   const audience = env.PUSHRUN_SCHEDULER_URL ?? `${env.PUSHRUN_API_URL.replace(/\/$/, '')}/scheduler`;
-  const [s, queue, verify, { createSchedulerHandler }, { sweepOverdueRuns }] = await Promise.all([
-    stores(env),
-    taskQueue(env),
-    internalAuth(env, audience),
-    import('../functions/scheduler.js'),
-    import('./services/sweep.js'),
-  ]);
+  const [s, queue, verify, { createSchedulerHandler }, { sweepOverdueRuns }, { schedulerTick }] =
+    await Promise.all([
+      stores(env),
+      taskQueue(env),
+      internalAuth(env, audience),
+      import('../functions/scheduler.js'),
+      import('./services/sweep.js'),
+      import('./services/scheduler.js'),
+    ]);
   return createSchedulerHandler({
     verify,
     logger,
     clock: () => new Date(),
-    tick: async (tickTime) => ({ sweep: await sweepOverdueRuns({ runs: s.runs, queue, logger }, tickTime) }),
+    tick: async (tickTime) => ({
+      schedules: await schedulerTick(
+        { workspaces: s.workspaces, schedules: s.schedules, runs: s.runs, queue, logger },
+        tickTime,
+      ),
+      sweep: await sweepOverdueRuns({ runs: s.runs, queue, logger }, tickTime),
+    }),
   });
 }

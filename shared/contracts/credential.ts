@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccessList } from '../domain/access.js';
 import { Slug } from '../domain/ids.js';
 import { Timestamp } from './common.js';
 import { ProjectId } from './workPool.js';
@@ -18,6 +19,8 @@ export const CreateCredentialRequest = z
     description: z.string().max(1000).optional(),
     serviceAccountKey: z.record(z.string(), z.unknown()).optional(),
     serviceAccountEmail: z.email().optional(),
+    /** Who may see (view), use in a work pool (run) or change (manage) it; absent = everyone with the role. */
+    access: AccessList.nullable().optional(),
   })
   .superRefine((c, ctx) => {
     if (c.kind === 'service_account_key') {
@@ -63,10 +66,18 @@ export const Credential = z.object({
   fingerprint: z.string(),
   verifiedAt: Timestamp.optional(),
   missingPermissions: z.array(z.string()),
+  access: AccessList.nullable().optional(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
 export type Credential = z.infer<typeof Credential>;
+
+/** Metadata only: key material is replaced by registering a new credential. */
+export const UpdateCredentialRequest = z.strictObject({
+  description: z.string().max(1000).optional(),
+  access: AccessList.nullable().optional(),
+});
+export type UpdateCredentialRequest = z.infer<typeof UpdateCredentialRequest>;
 
 export const VerifyCredentialResult = z.object({
   credential: Credential,

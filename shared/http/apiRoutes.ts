@@ -29,6 +29,9 @@ import { CreateWorkPoolRequest, UpdateWorkPoolRequest, WorkPool } from '../contr
 import { CreateWorkspaceRequest, UpdateWorkspaceRequest, Workspace } from '../contracts/workspace.js';
 import { InvalidArgumentError } from '../domain/errors.js';
 import type { AccessStore } from '../ports/accessStore.js';
+import type { CredentialStore } from '../ports/credentialStore.js';
+import type { ScheduleStore } from '../ports/scheduleStore.js';
+import type { TaskQueue } from '../ports/taskQueue.js';
 import type { WorkspaceStore } from '../ports/workspaceStore.js';
 import * as deployments from '../services/deployments.js';
 import { ObjectAccess } from '../services/objectAccess.js';
@@ -46,8 +49,17 @@ export interface ApiDeps extends RunDeps {
   /** Custom roles, teams, audit log (access control); optional so the route table can be built bare. */
   access?: AccessStore | undefined;
   provisionWorkspace?: WorkspaceProvisioner | undefined;
+  /** Credentials, for their access lists (a pool may only name a credential the caller may use). */
+  credentialStore?: CredentialStore | undefined;
+  /** Scheduling: edits drop future scheduled runs (transactionally) and delete their dispatch tasks. */
+  schedules?: ScheduleStore | undefined;
+  queue?: TaskQueue | undefined;
   checkCredential?:
-    | ((ws: string, name: string, pool: { projectId?: string | undefined; serviceAccount?: string | undefined }) => Promise<void>)
+    | ((
+        ws: string,
+        name: string,
+        pool: { projectId?: string | undefined; serviceAccount?: string | undefined },
+      ) => Promise<void>)
     | undefined;
 }
 
@@ -62,6 +74,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
   const wsDeps = { store: deps.workspaces, provision: deps.provisionWorkspace };
   const pDeps = { store: deps.workspaces, access: deps.access };
   const poolDeps = { store: deps.workspaces, checkCredential: deps.checkCredential };
+  const deploymentDeps = { store: deps.workspaces, schedules: deps.schedules, queue: deps.queue };
   const objects = new ObjectAccess(deps);
   return [
     {
@@ -266,16 +279,13 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       summary: 'Create a work pool',
       request: CreateWorkPoolRequest,
       response: WorkPool,
-      handler: async (c) =>
-        json(
-          201,
-          await workPools.createWorkPool(
-            poolDeps,
-            c.params.ws as string,
-            c.body(CreateWorkPoolRequest),
-            c.now,
-          ),
-        ),
+      handler: async (c) => {
+        const req = c.body(CreateWorkPoolRequest);
+        if (req.credential !== undefined) {
+          await objects.requireCredential(c.principal, c.params.ws as string, req.credential);
+        }
+        return json(201, await workPools.createWorkPool(poolDeps, c.params.ws as string, req, c.now));
+      },
     },
     {
       method: 'GET',
@@ -311,17 +321,22 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       summary: 'Update a work pool',
       request: UpdateWorkPoolRequest,
       response: WorkPool,
-      handler: async (c) =>
-        json(
+      handler: async (c) => {
+        const req = c.body(UpdateWorkPoolRequest);
+        if (req.credential !== undefined) {
+          await objects.requireCredential(c.principal, c.params.ws as string, req.credential);
+        }
+        return json(
           200,
           await workPools.updateWorkPool(
             poolDeps,
             c.params.ws as string,
             c.params.pool as string,
-            c.body(UpdateWorkPoolRequest),
+            req,
             c.now,
           ),
-        ),
+        );
+      },
     },
     {
       method: 'DELETE',
@@ -348,7 +363,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         await objects.requirePool(c.principal, c.params.ws as string, req.workPool);
         return json(
           201,
-          await deployments.createDeployment({ store: deps.workspaces }, c.params.ws as string, req, c.now),
+          await deployments.createDeployment(deploymentDeps, c.params.ws as string, req, c.now),
         );
       },
     },
@@ -400,7 +415,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         return json(
           200,
           await deployments.updateDeployment(
-            { store: deps.workspaces },
+            deploymentDeps,
             c.params.ws as string,
             c.params.deployment as string,
             req,
@@ -414,9 +429,14 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       path: `${WS}/deployments/:deployment`,
       access: { kind: 'permission', permission: 'deployment:write' },
       object: { type: 'deployment', param: 'deployment', level: 'manage' },
-      summary: 'Delete a deployment (its runs stay readable)',
+      summary: 'Delete a deployment (its future scheduled runs go; started and finished runs stay readable)',
       handler: async (c) => {
-        await deps.workspaces.deleteDeployment(c.params.ws as string, c.params.deployment as string);
+        await deployments.deleteDeployment(
+          deploymentDeps,
+          c.params.ws as string,
+          c.params.deployment as string,
+          c.now,
+        );
         return { status: 204 };
       },
     },

@@ -100,6 +100,7 @@ export async function registerCredential(
     kind: req.kind,
     projectId: req.projectId,
     ...(req.description === undefined ? {} : { description: req.description }),
+    ...(req.access === undefined ? {} : { access: req.access }),
     clientEmail,
     ...(keyId === undefined ? {} : { keyId }),
     fingerprint: fingerprint(clientEmail, keyId),

@@ -1,9 +1,11 @@
+import type { Credential } from '../contracts/credential.js';
 import type { Deployment } from '../contracts/deployment.js';
 import type { Run } from '../contracts/run.js';
 import type { WorkPool } from '../contracts/workPool.js';
 import { type AccessLevel, type AccessSubject, canAccess, canAccessDeployment } from '../domain/access.js';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../domain/errors.js';
 import type { ObjectRequirement } from '../http/types.js';
+import type { CredentialStore } from '../ports/credentialStore.js';
 import type { RunStore } from '../ports/runStore.js';
 import type { Page, WorkspaceStore } from '../ports/workspaceStore.js';
 import { accessSubject, type Principal } from './principal.js';
@@ -14,13 +16,18 @@ import { accessSubject, type Principal } from './principal.js';
  * without the needed level answers 403. Runs follow their deployment (and its
  * pool): who cannot view a deployment cannot see its runs.
  *
- * Credentials and secrets apply the same rule: store `access?: AccessList` on
- * the document, declare `object` on their routes (or call `canAccess` with
- * `accessSubject(principal)` in the handler) and filter their list endpoints
- * with `canAccess(subject, item.access, 'view')`.
+ * Credentials follow the same rule (`object: {type: 'credential'}` on their
+ * routes, the list filtered); a work pool may name a credential only if the
+ * caller holds `run` on it.
  */
 export class ObjectAccess {
-  constructor(private readonly deps: { workspaces: WorkspaceStore; runs: RunStore }) {}
+  constructor(
+    private readonly deps: {
+      workspaces: WorkspaceStore;
+      runs: RunStore;
+      credentialStore?: CredentialStore | undefined;
+    },
+  ) {}
 
   /** The router's hook for routes declaring `object`. */
   async check(
@@ -53,6 +60,11 @@ export class ObjectAccess {
           );
         return;
       }
+      case 'credential': {
+        const record = await this.deps.credentialStore?.get(ws, name);
+        if (record) this.assert(subject, [record.credential.access], req.level, `credential ${name}`);
+        return;
+      }
       case 'run': {
         const run = await this.deps.runs.getRun(ws, name);
         if (!run) return;
@@ -77,6 +89,28 @@ export class ObjectAccess {
     if (!canAccess(subject, pool.access, 'run')) {
       throw new PermissionDeniedError(`you may not place deployments in work pool ${poolName}`);
     }
+  }
+
+  /** A work pool may name a credential only if the caller may use (`run`) it; an invisible one does not exist. */
+  async requireCredential(principal: Principal, ws: string, name: string): Promise<void> {
+    const subject = accessSubject(principal);
+    if (subject === null || subject.bypass) return;
+    const record = await this.deps.credentialStore?.get(ws, name);
+    if (!record) return;
+    if (!canAccess(subject, record.credential.access, 'view')) {
+      throw new InvalidArgumentError(`credential ${name} does not exist`, [
+        { field: 'credential', issue: 'no such credential' },
+      ]);
+    }
+    if (!canAccess(subject, record.credential.access, 'run')) {
+      throw new PermissionDeniedError(`you may not use credential ${name}`);
+    }
+  }
+
+  visibleCredentials(principal: Principal, items: Credential[]): Credential[] {
+    const subject = accessSubject(principal);
+    if (subject === null || subject.bypass) return items;
+    return items.filter((c) => canAccess(subject, c.access, 'view'));
   }
 
   async visiblePools(principal: Principal, _ws: string, page: Page<WorkPool>): Promise<Page<WorkPool>> {

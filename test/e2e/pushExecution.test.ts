@@ -217,4 +217,34 @@ describe('push execution end to end', () => {
     expect(doc?.json).not.toContain('sealed');
     expect(doc?.json).not.toContain('PRIVATE KEY');
   });
+
+  it('a credential with an access list is invisible to others and cannot be named by their pools', async () => {
+    await call('POST', `${ws}/service-accounts`, { key, body: { name: 'dev-bot', role: 'developer' } });
+    const devKey = (await call('POST', `${ws}/service-accounts/dev-bot/keys`, { key, body: {} })).body.key;
+    expect((await call('GET', `${ws}/credentials/gcp`, { key: devKey })).status).toBe(200);
+    const members = await call('GET', `${ws}/members`, { key });
+    const owner = members.body.items.find((m: { role: string }) => m.role === 'owner');
+    const restricted = await call('PATCH', `${ws}/credentials/gcp`, {
+      key,
+      body: { access: [{ principal: `member:${owner.id}`, level: 'manage' }] },
+    });
+    expect(restricted.status, restricted.text).toBe(200);
+    expect((await call('GET', `${ws}/credentials/gcp`, { key: devKey })).status).toBe(404);
+    const list = await call('GET', `${ws}/credentials`, { key: devKey });
+    expect(list.body.items.map((c: { name: string }) => c.name)).not.toContain('gcp');
+    const pool = await call('POST', `${ws}/work-pools`, {
+      key: devKey,
+      body: {
+        name: 'sneaky',
+        kind: 'cloud-run',
+        credential: 'gcp',
+        projectId: customer.projectId,
+        region: 'europe-west1',
+        baseJobTemplate: { serviceAccount: customer.runtimeEmail },
+      },
+    });
+    expect(pool.status).toBe(400);
+    expect(pool.body.error.details[0].field).toBe('credential');
+    expect((await call('GET', `${ws}/credentials/gcp`, { key })).status).toBe(200);
+  });
 });

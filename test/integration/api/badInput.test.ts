@@ -38,6 +38,7 @@ const VALID: Record<string, Record<string, unknown>> = {
   'PATCH /v1/workspaces/:ws/service-accounts/:sa': { description: 'd' },
   'POST /v1/workspaces/:ws/service-accounts/:sa/keys/:key:rotate': { overlapSeconds: 60 },
   'POST /v1/auth/session': { idToken: 'x'.repeat(40), workspace: 'acme' },
+  'PATCH /v1/workspaces/:ws/credentials/:credential': { description: 'd' },
   'POST /v1/workspaces/:ws/credentials': {
     name: 'c1',
     kind: 'impersonation',
