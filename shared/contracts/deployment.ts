@@ -3,6 +3,7 @@ import { AccessList } from '../domain/access.js';
 import { Slug } from '../domain/ids.js';
 import { EnvMap, Timestamp } from './common.js';
 import { JobVariables } from './jobVariables.js';
+import { CatchupPolicy, MAX_CATCHUP_CAP, Schedule, Schedules } from './schedule.js';
 
 export const RetryPolicy = z.strictObject({
   maxRetries: z.int().min(0).max(100).default(0),
@@ -47,6 +48,12 @@ const deploymentFields = {
   paused: z.boolean().optional(),
   /** Who may see/run/manage it; null or absent = everyone the role allows. */
   access: AccessList.nullable().optional(),
+  /** Cron, interval or RRULE schedules; ids are derived from the definition when left out. */
+  schedules: Schedules.optional(),
+  /** What to do with times missed while paused or while the scheduler was down (default skip). */
+  catchup: CatchupPolicy.optional(),
+  /** With catch-up `all`, at most this many missed times per schedule run (the most recent). */
+  catchupCap: z.int().min(1).max(MAX_CATCHUP_CAP).optional(),
 };
 
 export const CreateDeploymentRequest = z.strictObject({ name: Slug, workPool: Slug, ...deploymentFields });
@@ -73,6 +80,20 @@ export const Deployment = z.object({
   tags: z.array(z.string()),
   paused: z.boolean(),
   access: AccessList.nullable().optional(),
+  schedules: z.array(Schedule).default([]),
+  catchup: CatchupPolicy.default('skip'),
+  catchupCap: z.int().default(10),
+  /**
+   * Scheduler bookkeeping (read-only in the API, documented in shared/services/scheduler.ts).
+   * Bumped by every edit that drops the deployment's future scheduled runs.
+   */
+  scheduleVersion: z.int().default(0),
+  /** Every schedule time up to here has been materialised (or skipped by the catch-up policy). */
+  scheduledThrough: Timestamp.optional(),
+  /** When the scheduler must next look at this deployment; absent = never (paused, no active schedule). */
+  nextMaterializeAt: Timestamp.optional(),
+  /** Times from here on are on time, not missed (set by create, edit and resume). */
+  onTimeFrom: Timestamp.optional(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

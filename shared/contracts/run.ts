@@ -38,6 +38,8 @@ export const Run = z.object({
   endTime: Timestamp.optional(),
   execution: Execution.optional(),
   scheduleId: z.string().optional(),
+  /** The deployment's scheduleVersion when the scheduler made this run (names its dispatch task). */
+  scheduleVersion: z.int().optional(),
   createdBy: z.string().optional(),
 });
 export type Run = z.infer<typeof Run>;

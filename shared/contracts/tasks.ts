@@ -25,3 +25,12 @@ export function dispatchTaskName(t: { runId: string; attempt: number }, suffix =
 export function monitorTaskName(t: { runId: string; attempt: number; poll: number }, suffix = ''): string {
   return `m-${t.runId}-a${t.attempt}-p${t.poll}${suffix}`;
 }
+
+/**
+ * The dispatch-task suffix of a run the scheduler made: its schedule version. An edit
+ * deletes the tasks of the runs it drops, and Cloud Tasks refuses a deleted name for
+ * about an hour, so a run re-made under the next version needs a name of its own.
+ */
+export function scheduledTaskSuffix(scheduleVersion: number | undefined): string {
+  return scheduleVersion === undefined ? '' : `-v${scheduleVersion}`;
+}

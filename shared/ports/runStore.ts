@@ -1,7 +1,7 @@
 import type { Execution, Run, StateHistoryEntry } from '../contracts/run.js';
 import type { LogEntry, LogLevel, TaskRun } from '../contracts/runData.js';
 import type { Decision, ProposedState } from '../domain/orchestration.js';
-import type { StateType } from '../domain/runStates.js';
+import type { StateName, StateType } from '../domain/runStates.js';
 import type { Page } from './workspaceStore.js';
 
 export interface ProposeOptions {
@@ -9,6 +9,8 @@ export interface ProposeOptions {
   /** Sets (Date) or clears (null) the run's watchdog in the same transaction; undefined leaves it. */
   watchdogAt?: Date | null | undefined;
   explicitRetry?: boolean;
+  /** Apply only while the run's current state has this name; otherwise the decision is a reject. */
+  ifStateName?: StateName | undefined;
   /**
    * Called inside the transaction when the decision is an applied accept; returns
    * fields to write with the new state (execution, timings, …). Pure.
@@ -59,6 +61,8 @@ export interface RunStore {
   setWatchdog(ws: string, id: string, at: Date | null): Promise<void>;
   /** Runs in any workspace whose watchdog is due (ordered by it), for the sweep. */
   listOverdue(now: Date, limit: number): Promise<{ workspace: string; run: Run }[]>;
+  /** SCHEDULED(Scheduled) runs in any workspace at least LATE_AFTER_MS past their time, oldest first. */
+  listLate(now: Date, limit: number): Promise<{ workspace: string; run: Run }[]>;
 
   appendLogs(ws: string, id: string, logs: LogEntry[]): Promise<void>;
   listLogs(

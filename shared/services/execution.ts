@@ -1,3 +1,4 @@
+import type { Deployment } from '../contracts/deployment.js';
 import type { Run } from '../contracts/run.js';
 import {
   type DispatchTask,
@@ -102,6 +103,19 @@ export async function dispatchRun(deps: ExecutionDeps, task: DispatchTask): Prom
         afterSeconds: Math.ceil((Date.parse(run.scheduledTime) - now.getTime()) / 1000),
       };
     }
+    const deployment = await deps.workspaces.getDeployment(ws, run.deployment);
+    const orphaned = run.scheduleId === undefined ? null : orphanReason(run, deployment);
+    if (orphaned !== null) {
+      // The backstop behind an edit's removal of future runs: whatever slipped past it
+      // (a run over the removal limit, a task enqueued after the removal) ends here.
+      const { decision } = await deps.runs.proposeState(
+        ws,
+        run.id,
+        { type: 'CANCELLED', message: orphaned, attempt: run.attempt },
+        { now, watchdogAt: null },
+      );
+      return done(`not launched: ${decision.kind === 'accept' ? orphaned : decision.kind}`);
+    }
     const { decision } = await deps.runs.proposeState(
       ws,
       run.id,
@@ -113,6 +127,17 @@ export async function dispatchRun(deps: ExecutionDeps, task: DispatchTask): Prom
   }
   // PENDING without an execution: first launch, or the recovery of a launch whose outcome was lost.
   return launch(deps, ws, run.id);
+}
+
+/** Why a run its schedule made must not start any more, or null. */
+function orphanReason(run: Run, deployment: Deployment | null): string | null {
+  if (deployment === null)
+    return `deployment ${run.deployment} was deleted before this scheduled run started`;
+  if (deployment.paused) return `deployment ${run.deployment} is paused`;
+  const schedule = deployment.schedules.find((s) => s.id === run.scheduleId);
+  if (schedule === undefined) return `schedule ${run.scheduleId} no longer exists`;
+  if (!schedule.active) return `schedule ${run.scheduleId} is not active`;
+  return null;
 }
 
 async function failRun(deps: ExecutionDeps, ws: string, run: Run, message: string): Promise<TaskOutcome> {

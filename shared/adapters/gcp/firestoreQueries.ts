@@ -41,6 +41,26 @@ export const QUERY_SHAPES = {
     orderBy: [{ field: 'watchdogAt', direction: 'ASCENDING' }],
     scope: 'COLLECTION_GROUP',
   },
+  /** The scheduler tick's one query: deployments whose next materialisation is due. */
+  dueDeployments: {
+    collectionGroup: 'deployments',
+    equality: [],
+    orderBy: [{ field: 'nextMaterializeAt', direction: 'ASCENDING' }],
+    scope: 'COLLECTION_GROUP',
+  },
+  /** SCHEDULED(Scheduled) runs past their late threshold, for the tick. */
+  lateRuns: {
+    collectionGroup: 'runs',
+    equality: [],
+    orderBy: [{ field: 'lateAt', direction: 'ASCENDING' }],
+    scope: 'COLLECTION_GROUP',
+  },
+  /** An edit's removal of a deployment's future scheduled runs (range on scheduledTime). */
+  futureScheduledRuns: {
+    collectionGroup: 'runs',
+    equality: ['deployment', 'stateType'],
+    orderBy: [{ field: 'scheduledTime', direction: 'ASCENDING' }],
+  },
   // Audit log: any combination of the actor/action/target filters, newest first, optionally a time range.
   auditByActor: {
     collectionGroup: 'auditEvents',

@@ -12,6 +12,7 @@ import { LogEntry, type LogLevel, TaskRun } from '../../contracts/runData.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { type Decision, decide, type ProposedState } from '../../domain/orchestration.js';
 import type { StateType } from '../../domain/runStates.js';
+import { LATE_AFTER_MS } from '../../domain/scheduling.js';
 import type { ProposeOptions, RunStore } from '../../ports/runStore.js';
 import type { Page } from '../../ports/workspaceStore.js';
 import { translateFirestoreError } from './firestoreErrors.js';
@@ -24,23 +25,69 @@ const REMEMBERED_TRANSITIONS = 32;
 const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
 /** What the run document holds beyond the API's Run: query fields and bookkeeping. */
-const RunDoc = Run.extend({
+export const RunDoc = Run.extend({
   workspace: z.string().optional(),
   stateType: z.string(),
+  /** The state's name, for the waiting-runs queries. */
+  stateName: z.string().optional(),
   transitionIds: z.array(z.string()),
   stateSeq: z.int(),
   /** When the scheduler's sweep should look at this run if nothing else has (lost tasks). */
   watchdogAt: z.string().optional(),
+  /** Set only while SCHEDULED(Scheduled): when the tick marks the run Late (indexed). */
+  lateAt: z.string().optional(),
+  /** The deployment's priority, recorded while the run waits for a concurrency slot. */
+  priority: z.int().optional(),
+  /** Paths of the concurrency slot documents this attempt holds (released at a terminal state). */
+  heldSlots: z.array(z.string()).optional(),
 });
-type RunDoc = z.infer<typeof RunDoc>;
+export type RunDoc = z.infer<typeof RunDoc>;
 
-function clean<T extends object>(value: T): DocumentData {
+export function clean<T extends object>(value: T): DocumentData {
   return JSON.parse(JSON.stringify(value)) as DocumentData;
 }
 
-function toRun(doc: RunDoc): Run {
-  const { stateType: _s, transitionIds: _t, stateSeq: _q, watchdogAt: _w, workspace: _ws, ...run } = doc;
+export function toRun(doc: RunDoc): Run {
+  const {
+    stateType: _s,
+    stateName: _n,
+    transitionIds: _t,
+    stateSeq: _q,
+    watchdogAt: _w,
+    workspace: _ws,
+    lateAt: _l,
+    priority: _p,
+    heldSlots: _h,
+    ...run
+  } = doc;
   return Run.parse(run);
+}
+
+/** The query fields that follow from a run's state; recomputed on every state change. */
+export function stateFields(
+  run: Pick<Run, 'state' | 'scheduledTime'>,
+): Pick<RunDoc, 'stateType' | 'stateName' | 'lateAt'> {
+  const waitingOnTime = run.state.type === 'SCHEDULED' && run.state.name === 'Scheduled';
+  return {
+    stateType: run.state.type,
+    stateName: run.state.name,
+    lateAt: waitingOnTime ? new Date(Date.parse(run.scheduledTime) + LATE_AFTER_MS).toISOString() : undefined,
+  };
+}
+
+/** A new run's document and its first state-history entry. */
+export function newRunDocs(ws: string, run: Run): { doc: RunDoc; history: StateHistoryEntry } {
+  return {
+    doc: {
+      ...run,
+      workspace: ws,
+      ...stateFields(run),
+      transitionIds: [],
+      stateSeq: 1,
+      watchdogAt: new Date(Date.parse(run.scheduledTime) + DISPATCH_WATCHDOG_MS).toISOString(),
+    },
+    history: { ...run.state, attempt: run.attempt, seq: 1 },
+  };
 }
 
 /** A run not launched within this long after its scheduled time is looked at by the sweep. */
@@ -70,15 +117,7 @@ export class FirestoreRunStore implements RunStore {
     opts: { idempotencyKey?: string | undefined } = {},
   ): Promise<{ run: Run; created: boolean }> {
     const ref = this.runs(ws).doc(run.id);
-    const doc: RunDoc = {
-      ...run,
-      workspace: ws,
-      stateType: run.state.type,
-      transitionIds: [],
-      stateSeq: 1,
-      watchdogAt: new Date(Date.parse(run.scheduledTime) + DISPATCH_WATCHDOG_MS).toISOString(),
-    };
-    const history: StateHistoryEntry = { ...run.state, attempt: run.attempt, seq: 1 };
+    const { doc, history } = newRunDocs(ws, run);
     if (opts.idempotencyKey === undefined) {
       // No read needed: one atomic batch is a single round trip, a transaction two.
       return guard(async () => {
@@ -168,6 +207,13 @@ export class FirestoreRunStore implements RunStore {
         const snap = await tx.get(ref);
         if (!snap.exists) throw new NotFoundError(`run ${id}`);
         const doc = RunDoc.parse(snap.data());
+        if (opts.ifStateName !== undefined && doc.state.name !== opts.ifStateName) {
+          const reason = `run is ${doc.state.type}(${doc.state.name}), not ${opts.ifStateName}`;
+          return {
+            decision: { kind: 'reject', current: doc.state, reason } satisfies Decision,
+            run: toRun(doc),
+          };
+        }
         const decision = decide(doc.state, proposed, {
           now: opts.now,
           attempt: doc.attempt,
@@ -196,7 +242,7 @@ export class FirestoreRunStore implements RunStore {
             ? {}
             : { watchdogAt: opts.watchdogAt === null ? undefined : opts.watchdogAt.toISOString() }),
           state: decision.state,
-          stateType: decision.state.type,
+          ...stateFields({ state: decision.state, scheduledTime: extra.scheduledTime ?? doc.scheduledTime }),
           attempt: decision.attempt,
           transitionIds,
           stateSeq: seq,
@@ -253,6 +299,22 @@ export class FirestoreRunStore implements RunStore {
         const doc = RunDoc.parse(d.data());
         const workspace = doc.workspace ?? (d.ref.parent.parent?.id as string);
         return { workspace, run: toRun(doc) };
+      });
+    });
+  }
+
+  listLate(now: Date, limit: number): Promise<{ workspace: string; run: Run }[]> {
+    return guard(async () => {
+      issuedQueryShapes.add('lateRuns');
+      const snap = await this.db
+        .collectionGroup('runs')
+        .where('lateAt', '<=', now.toISOString())
+        .orderBy('lateAt')
+        .limit(limit)
+        .get();
+      return snap.docs.map((d) => {
+        const doc = RunDoc.parse(d.data());
+        return { workspace: doc.workspace ?? (d.ref.parent.parent?.id as string), run: toRun(doc) };
       });
     });
   }
@@ -331,7 +393,7 @@ function mergeTaskRun(prev: TaskRun, next: TaskRun): TaskRun {
   };
 }
 
-function seqId(seq: number): string {
+export function seqId(seq: number): string {
   return String(seq).padStart(6, '0');
 }
 

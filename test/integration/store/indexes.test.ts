@@ -8,6 +8,9 @@ import {
   type QueryShape,
 } from '../../../shared/adapters/gcp/firestoreQueries.js';
 import { FirestoreRunStore } from '../../../shared/adapters/gcp/firestoreRunStore.js';
+import { FirestoreScheduleStore } from '../../../shared/adapters/gcp/firestoreScheduleStore.js';
+import { FirestoreWorkspaceStore } from '../../../shared/adapters/gcp/firestoreWorkspaceStore.js';
+import { Deployment, RetryPolicy } from '../../../shared/contracts/deployment.js';
 import { StateType } from '../../../shared/domain/runStates.js';
 import { clearFirestore } from '../../support/firestoreEmulator.js';
 
@@ -54,6 +57,9 @@ function covered(shape: QueryShape): boolean {
   });
 }
 
+/** Shapes over runs that the schedule store (not the run store) issues. */
+const SCHEDULE_STORE_SHAPES: string[] = ['futureScheduledRuns'];
+
 const projectId = `indexes-${process.pid}`;
 const firestore = createFirestore({ projectId });
 const runs = new FirestoreRunStore({ firestore });
@@ -79,10 +85,40 @@ describe('composite indexes', () => {
     await runs.listLogs('ws', 'run', { pageSize: 5 });
     await runs.listLogs('ws', 'run', { level: 'ERROR', pageSize: 5 });
     await runs.listOverdue(new Date(), 5);
+    await runs.listLate(new Date(), 5);
     const runStoreShapes = Object.entries(QUERY_SHAPES)
       .filter(([, shape]) => shape.collectionGroup === 'runs' || shape.collectionGroup === 'logs')
-      .map(([name]) => name);
+      .map(([name]) => name)
+      .filter((name) => !SCHEDULE_STORE_SHAPES.includes(name));
     expect([...issuedQueryShapes].sort()).toEqual(runStoreShapes.sort());
+  });
+
+  it('every query the schedule store issues is a declared shape', async () => {
+    const schedules = new FirestoreScheduleStore({ firestore });
+    await new FirestoreWorkspaceStore({ firestore }).createDeployment(
+      'ws',
+      Deployment.parse({
+        name: 'd',
+        workPool: 'p',
+        env: {},
+        jobVariables: {},
+        parameters: {},
+        concurrencyLimit: null,
+        collisionStrategy: 'enqueue',
+        retryPolicy: RetryPolicy.parse({}),
+        priority: 0,
+        tags: [],
+        paused: false,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        updatedAt: '2026-01-01T00:00:00.000Z',
+      }),
+    );
+    await schedules.listDue(new Date(), 5);
+    await schedules.editDeployment('ws', 'd', (d) => ({ next: d, removeScheduledAfter: new Date() }));
+    const issued = [...issuedQueryShapes].filter(
+      (n) => n === 'dueDeployments' || SCHEDULE_STORE_SHAPES.includes(n),
+    );
+    expect(issued.sort()).toEqual(['dueDeployments', ...SCHEDULE_STORE_SHAPES].sort());
   });
 
   it('every audit-log query the access store issues is a declared shape', async () => {

@@ -42,6 +42,10 @@ const deployment: Deployment = {
   priority: 0,
   tags: [],
   paused: false,
+  schedules: [],
+  catchup: 'skip',
+  catchupCap: 10,
+  scheduleVersion: 0,
   createdAt: T,
   updatedAt: T,
 };
