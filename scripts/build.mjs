@@ -213,6 +213,22 @@ for (const name of FUNCTIONS.filter((f) => registered.has(f))) {
     metafile: true,
     logLevel: 'warning',
   });
+  // esbuild makes a chunk for every import() it meets before tree-shaking, so builders
+  // dropped from this function leave orphan chunks (e.g. KMS in the scheduler). Keep only
+  // what index.js can reach, statically or through import().
+  const reachable = new Set(['index.js']);
+  for (const queue = ['index.js']; queue.length > 0; ) {
+    const text = readFileSync(join(dir, queue.pop()), 'utf8');
+    for (const m of text.matchAll(/(?:from\s*|import\s*\(?\s*)["']\.\/(chunk-[\w-]+\.js)["']/g)) {
+      if (!reachable.has(m[1])) {
+        reachable.add(m[1]);
+        queue.push(m[1]);
+      }
+    }
+  }
+  for (const f of readdirSync(dir)) if (f.endsWith('.js') && !reachable.has(f)) rmSync(join(dir, f));
+  for (const f of readdirSync(dir))
+    if (f.endsWith('.js.map') && !reachable.has(f.slice(0, -4))) rmSync(join(dir, f));
   const imported = new Set();
   for (const output of Object.values(result.metafile.outputs)) {
     for (const i of output.imports) if (i.external) imported.add(i.path.split('/').slice(0, 2).join('/'));
@@ -240,7 +256,9 @@ for (const name of FUNCTIONS.filter((f) => registered.has(f))) {
   const archive = zip(files);
   writeFileSync(join(OUT, `${name}.zip`), archive);
   const bytes = files.reduce((n, f) => n + f.data.length, 0);
-  const inputs = Object.keys(result.metafile.inputs);
+  const inputs = Object.entries(result.metafile.outputs)
+    .filter(([out]) => reachable.has(out.split('/').pop()))
+    .flatMap(([, o]) => Object.keys(o.inputs));
   const clients = [
     ...new Set(inputs.map((p) => /node_modules\/(@google-cloud\/[\w-]+)/.exec(p)?.[1]).filter(Boolean)),
   ];

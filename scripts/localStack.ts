@@ -10,7 +10,7 @@ import { type StartedEmulators, startEmulators } from '../emulators/server.js';
 // The production entry module: registers the functions and patches the body parsers as deployed.
 import '../functions/index.js';
 import { ensureQueues } from '../shared/adapters/gcp/cloudTasksQueue.js';
-import { createCloudTasksClient } from '../shared/adapters/gcp/googleClients.js';
+import { createCloudTasksClient } from '../shared/adapters/gcp/tasksClient.js';
 import { buildApi, buildDispatcher, buildMonitor, buildScheduler } from '../shared/wiring.js';
 import { freePort } from './firestoreEmulator.js';
 

@@ -51,7 +51,7 @@ async function stores(env: Env) {
 
 async function taskQueue(env: Env) {
   const [{ createCloudTasksClient }, { CloudTasksQueue }] = await Promise.all([
-    import('./adapters/gcp/googleClients.js'),
+    import('./adapters/gcp/tasksClient.js'),
     import('./adapters/gcp/cloudTasksQueue.js'),
   ]);
   return new CloudTasksQueue({
@@ -76,7 +76,7 @@ async function customerAccess(
     { IamPermissionChecker },
     { DataKeyCache },
   ] = await Promise.all([
-    import('./adapters/gcp/googleClients.js'),
+    import('./adapters/gcp/kmsClient.js'),
     import('./adapters/gcp/cloudKmsKeyService.js'),
     import('./adapters/gcp/platformAuth.js'),
     import('./adapters/gcp/customerAuth.js'),
@@ -91,7 +91,7 @@ async function customerAccess(
   });
   const auth = createCustomerAuth({
     iamEndpoint: env.PUSHRUN_IAM_ENDPOINT,
-    platformAuth: await createPlatformAuth({ keyFile: env.PUSHRUN_PLATFORM_CREDENTIALS_FILE }),
+    platformAuth: createPlatformAuth({ keyFile: env.PUSHRUN_PLATFORM_CREDENTIALS_FILE }),
   });
   const credentials = {
     credentials: credentialStore,

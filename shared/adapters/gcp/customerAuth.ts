@@ -41,7 +41,11 @@ export interface CustomerAuthOptions {
    * `await new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] }).getClient()` (ADC, the
    * function's service account); locally a JWT of a platform key made in the emulator.
    */
-  platformAuth: AuthClient;
+  /**
+   * pushrun's own identity, used only to impersonate; a function resolves it on first
+   * use, so a process without Application Default Credentials still starts.
+   */
+  platformAuth: AuthClient | (() => Promise<AuthClient>);
   /** Lifetime of impersonated tokens (1–3600 s); default 900. */
   tokenLifetimeSeconds?: number;
   /** Refresh an impersonated token this long before its expiry; default 120. */
@@ -133,13 +137,13 @@ export function createCustomerAuth(opts: CustomerAuthOptions): CustomerAuth {
   let iamCredentials: Promise<IAMCredentialsClient> | undefined;
 
   const iam = (): Promise<IAMCredentialsClient> => {
-    iamCredentials ??= createIamCredentialsClient({
-      authClient: opts.platformAuth,
-      endpoint: opts.iamEndpoint,
-    }).catch((err: unknown) => {
-      iamCredentials = undefined;
-      throw err;
-    });
+    const platform = opts.platformAuth;
+    iamCredentials ??= (typeof platform === 'function' ? platform() : Promise.resolve(platform))
+      .then((authClient) => createIamCredentialsClient({ authClient, endpoint: opts.iamEndpoint }))
+      .catch((err: unknown) => {
+        iamCredentials = undefined;
+        throw err;
+      });
     return iamCredentials;
   };
 

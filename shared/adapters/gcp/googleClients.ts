@@ -4,59 +4,15 @@
  * (emulators/README.md); without it the client uses Google's defaults and
  * Application Default Credentials.
  *
- * Cold start: every factory imports its SDK dynamically (~270 ms each), so a
- * function loads only the clients it builds — the scheduler, which needs only
- * Cloud Tasks, never loads KMS or Cloud Run.
+ * Cold start: every factory imports its SDK dynamically (~270 ms each), and the
+ * Tasks and KMS factories live in modules of their own (tasksClient.ts,
+ * kmsClient.ts): a module imported with import() cannot be tree-shaken, so one
+ * module per client is what keeps the scheduler's bundle free of KMS and Run.
  */
 import type { IAMCredentialsClient } from '@google-cloud/iam-credentials';
-import type { KeyManagementServiceClient } from '@google-cloud/kms';
 import type { ProjectsClient } from '@google-cloud/resource-manager';
 import type { ExecutionsClient, JobsClient } from '@google-cloud/run';
-import type { CloudTasksClient } from '@google-cloud/tasks';
 import type { AuthClient } from 'google-auth-library';
-import type { grpc } from 'google-gax';
-
-/** gRPC options for an emulator on loopback: plain text, and no credentials (the emulators check none for these APIs). */
-async function insecureGrpcOptions(endpoint: string): Promise<{
-  apiEndpoint: string;
-  port: number;
-  sslCreds: ReturnType<typeof grpc.credentials.createInsecure>;
-  universeDomain: string;
-}> {
-  const { grpc } = await import('google-gax');
-  const at = endpoint.lastIndexOf(':');
-  const host = endpoint.slice(0, at);
-  const port = Number(endpoint.slice(at + 1));
-  if (at <= 0 || !Number.isInteger(port) || port <= 0 || port > 65_535) {
-    throw new Error(`emulator endpoint must be host:port, got '${endpoint}'`);
-  }
-  return {
-    apiEndpoint: host,
-    port,
-    // Must be the grpc-js copy google-gax uses: credentials of another copy are rejected.
-    sslCreds: grpc.credentials.createInsecure(),
-    // Otherwise the first call asks the GCE metadata server for the universe domain.
-    universeDomain: 'googleapis.com',
-  };
-}
-
-export async function createCloudTasksClient(
-  opts: { endpoint?: string | undefined } = {},
-): Promise<CloudTasksClient> {
-  const { CloudTasksClient } = await import('@google-cloud/tasks');
-  return opts.endpoint
-    ? new CloudTasksClient(await insecureGrpcOptions(opts.endpoint))
-    : new CloudTasksClient();
-}
-
-export async function createKmsClient(
-  opts: { endpoint?: string | undefined } = {},
-): Promise<KeyManagementServiceClient> {
-  const { KeyManagementServiceClient } = await import('@google-cloud/kms');
-  return opts.endpoint
-    ? new KeyManagementServiceClient(await insecureGrpcOptions(opts.endpoint))
-    : new KeyManagementServiceClient();
-}
 
 // ---------------------------------------------------------------------------
 // Customer-project clients: Cloud Run Admin v2, Resource Manager v3, IAM Credentials v1.

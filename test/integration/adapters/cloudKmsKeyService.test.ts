@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorControl } from '../../../emulators/controlClient.js';
 import { type StartedEmulators, startEmulators } from '../../../emulators/server.js';
 import { CloudKmsKeyService, workspaceKeyId } from '../../../shared/adapters/gcp/cloudKmsKeyService.js';
-import { createKmsClient } from '../../../shared/adapters/gcp/googleClients.js';
+import { createKmsClient } from '../../../shared/adapters/gcp/kmsClient.js';
 import { InvalidArgumentError, NotFoundError, RetryableError } from '../../../shared/domain/errors.js';
 
 const PROJECT = 'pushrun-platform';

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorControl } from '../../../emulators/controlClient.js';
 import { type StartedEmulators, startEmulators } from '../../../emulators/server.js';
 import { CloudTasksQueue, ensureQueues, toTaskId } from '../../../shared/adapters/gcp/cloudTasksQueue.js';
-import { createCloudTasksClient } from '../../../shared/adapters/gcp/googleClients.js';
+import { createCloudTasksClient } from '../../../shared/adapters/gcp/tasksClient.js';
 import { QUEUE_SETTINGS } from '../../../shared/config/queues.js';
 import { InvalidArgumentError, PushrunError, RetryableError } from '../../../shared/domain/errors.js';
 import { type Receiver, sleep, startReceiver } from '../emulators/support/receiver.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmulatorControl } from '../../../emulators/controlClient.js';
 import { type StartedEmulators, startEmulators } from '../../../emulators/server.js';
 import { CloudKmsKeyService } from '../../../shared/adapters/gcp/cloudKmsKeyService.js';
-import { createKmsClient } from '../../../shared/adapters/gcp/googleClients.js';
+import { createKmsClient } from '../../../shared/adapters/gcp/kmsClient.js';
 import type { SealedSecret } from '../../../shared/contracts/sealedSecret.js';
 import { DataKeyCache, openSecret, sealSecret } from '../../../shared/domain/envelope.js';
 import { InvalidArgumentError } from '../../../shared/domain/errors.js';
