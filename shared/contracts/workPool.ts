@@ -41,7 +41,8 @@ export const CreateWorkPoolRequest = z
       ctx.addIssue({
         code: 'custom',
         path: ['baseJobTemplate', 'serviceAccount'],
-        message: 'required for a cloud-run work pool (or set useDefaultComputeServiceAccount: true explicitly)',
+        message:
+          'required for a cloud-run work pool (or set useDefaultComputeServiceAccount: true explicitly)',
       });
     }
   });
