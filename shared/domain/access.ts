@@ -5,6 +5,7 @@ import {
   type Permission,
   Permission as PermissionSchema,
   ROLE_PERMISSIONS,
+  RUN_TOKEN_ONLY_PERMISSIONS,
 } from './permissions.js';
 
 /**
@@ -118,4 +119,12 @@ export function escalation(held: ReadonlySet<Permission>, granted: Iterable<Perm
   return [...new Set(granted)].filter((p) => !held.has(p)).sort();
 }
 
-export const PermissionList = z.array(PermissionSchema).min(1).max(PermissionSchema.options.length);
+export const PermissionList = z
+  .array(
+    PermissionSchema.refine(
+      (p) => !RUN_TOKEN_ONLY_PERMISSIONS.has(p),
+      'only run tokens hold this permission',
+    ),
+  )
+  .min(1)
+  .max(PermissionSchema.options.length);

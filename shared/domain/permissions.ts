@@ -31,8 +31,21 @@ export const Permission = z.enum([
   'scim:manage',
   'secret:read',
   'secret:write',
+  // Reading secret values: held by run tokens alone (for their own run), never by a role.
+  'run:secrets',
 ]);
 export type Permission = z.infer<typeof Permission>;
+
+/**
+ * Permissions no role may hold, built-in or custom: only a run token carries
+ * them (shared/services/principal.ts). People never read secret values.
+ */
+export const RUN_TOKEN_ONLY_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>(['run:secrets']);
+
+/** Every permission a role may be given. */
+export const ROLE_GRANTABLE_PERMISSIONS: readonly Permission[] = Permission.options.filter(
+  (p) => !RUN_TOKEN_ONLY_PERMISSIONS.has(p),
+);
 
 export const BuiltInRole = z.enum(['owner', 'admin', 'developer', 'runner', 'viewer', 'worker']);
 export type BuiltInRole = z.infer<typeof BuiltInRole>;
@@ -68,10 +81,10 @@ export function isBuiltInRole(name: string): name is BuiltInRole {
 export const ACL_BYPASS_ROLES: ReadonlySet<string> = new Set<BuiltInRole>(['owner', 'admin']);
 
 export const ROLE_PERMISSIONS: Record<BuiltInRole, ReadonlySet<Permission>> = {
-  owner: new Set(Permission.options),
+  owner: new Set(ROLE_GRANTABLE_PERMISSIONS),
   // Admins manage everything but cannot touch owners (enforced where members are managed), and
   // the SCIM token, which provisions people, stays with owners.
-  admin: new Set(Permission.options.filter((p) => p !== 'scim:manage')),
+  admin: new Set(ROLE_GRANTABLE_PERMISSIONS.filter((p) => p !== 'scim:manage')),
   developer: new Set([
     ...READ,
     'work_pool:write',

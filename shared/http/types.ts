@@ -36,7 +36,7 @@ export type RouteAccess =
  * the permission): `param` names the path parameter holding the object's name.
  */
 export interface ObjectRequirement {
-  type: 'work_pool' | 'deployment' | 'run' | 'credential';
+  type: 'work_pool' | 'deployment' | 'run' | 'credential' | 'secret';
   param: string;
   level: AccessLevel;
 }

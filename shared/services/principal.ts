@@ -46,8 +46,8 @@ export function describePrincipal(p: Principal): string {
   }
 }
 
-/** Run tokens may only report on their own run. */
-const RUN_PERMISSIONS: ReadonlySet<Permission> = new Set(['run:report', 'run:read']);
+/** Run tokens may only report on their own run, and read the secrets its deployment declares. */
+const RUN_PERMISSIONS: ReadonlySet<Permission> = new Set(['run:report', 'run:read', 'run:secrets']);
 
 export function principalHas(
   p: Principal,

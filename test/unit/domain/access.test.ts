@@ -8,7 +8,12 @@ import {
   effectivePermissions,
   escalation,
 } from '../../../shared/domain/access.js';
-import { Permission, ROLE_PERMISSIONS } from '../../../shared/domain/permissions.js';
+import {
+  Permission,
+  ROLE_GRANTABLE_PERMISSIONS,
+  ROLE_PERMISSIONS,
+  RUN_TOKEN_ONLY_PERMISSIONS,
+} from '../../../shared/domain/permissions.js';
 import { parseEqFilter, SCIM } from '../../../shared/services/scim.js';
 
 const alice: AccessSubject = { principal: 'member:alice0001', teams: ['team0001'], bypass: false };
@@ -75,15 +80,21 @@ describe('effective permissions and escalation', () => {
       'audit:read',
       'member:manage',
     ]);
-    expect(escalation(ROLE_PERMISSIONS.owner, Permission.options)).toEqual([]);
+    expect(escalation(ROLE_PERMISSIONS.owner, ROLE_GRANTABLE_PERMISSIONS)).toEqual([]);
   });
 
   it('admins hold everything except provisioning through SCIM', () => {
-    expect(escalation(ROLE_PERMISSIONS.admin, Permission.options)).toEqual(['scim:manage']);
+    expect(escalation(ROLE_PERMISSIONS.admin, ROLE_GRANTABLE_PERMISSIONS)).toEqual(['scim:manage']);
   });
 
-  it('every permission belongs to the owner role', () => {
-    for (const p of Permission.options) expect(ROLE_PERMISSIONS.owner.has(p)).toBe(true);
+  it('every permission a role may hold belongs to the owner role; run-token-only ones to no role', () => {
+    for (const p of ROLE_GRANTABLE_PERMISSIONS) expect(ROLE_PERMISSIONS.owner.has(p)).toBe(true);
+    for (const p of RUN_TOKEN_ONLY_PERMISSIONS) {
+      for (const perms of Object.values(ROLE_PERMISSIONS)) expect(perms.has(p)).toBe(false);
+      // Nobody holds it, so nobody can grant it through a custom role either.
+      expect(escalation(ROLE_PERMISSIONS.owner, [p])).toEqual([p]);
+    }
+    expect(Permission.options).toContain('run:secrets');
   });
 });
 
