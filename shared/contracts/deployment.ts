@@ -4,6 +4,7 @@ import { Slug } from '../domain/ids.js';
 import { EnvMap, Timestamp } from './common.js';
 import { JobVariables } from './jobVariables.js';
 import { CatchupPolicy, MAX_CATCHUP_CAP, Schedule, Schedules } from './schedule.js';
+import { SecretEnv } from './secret.js';
 
 export const RetryPolicy = z.strictObject({
   maxRetries: z.int().min(0).max(100).default(0),
@@ -54,6 +55,11 @@ const deploymentFields = {
   catchup: CatchupPolicy.optional(),
   /** With catch-up `all`, at most this many missed times per schedule run (the most recent). */
   catchupCap: z.int().min(1).max(MAX_CATCHUP_CAP).optional(),
+  /**
+   * Env name → secret name. Values never enter the job spec: the container
+   * fetches them from the API with its run token (GET …/runs/{run}/secrets).
+   */
+  secretEnv: SecretEnv.optional(),
 };
 
 export const CreateDeploymentRequest = z.strictObject({ name: Slug, workPool: Slug, ...deploymentFields });
@@ -83,6 +89,8 @@ export const Deployment = z.object({
   schedules: z.array(Schedule).default([]),
   catchup: CatchupPolicy.default('skip'),
   catchupCap: z.int().default(10),
+  /** Env name → secret name, readable by the deployment's runs only (see deploymentFields). */
+  secretEnv: z.record(z.string(), z.string()).optional(),
   /**
    * Scheduler bookkeeping (read-only in the API, documented in shared/services/scheduler.ts).
    * Bumped by every edit that drops the deployment's future scheduled runs.

@@ -96,6 +96,7 @@ export async function createDeployment(
     schedules: req.schedules ?? [],
     catchup: req.catchup ?? DEFAULT_CATCHUP_POLICY,
     catchupCap: req.catchupCap ?? DEFAULT_CATCHUP_CAP,
+    ...(req.secretEnv === undefined ? {} : { secretEnv: req.secretEnv }),
     scheduleVersion: 0,
     createdAt: at,
     updatedAt: at,
