@@ -39,6 +39,7 @@ async function stores(env: Env) {
   ]);
   const { FirestoreAccessStore } = await import('./adapters/gcp/firestoreAccessStore.js');
   const { FirestoreScheduleStore } = await import('./adapters/gcp/firestoreScheduleStore.js');
+  const { FirestoreSecretStore } = await import('./adapters/gcp/firestoreSecretStore.js');
   const firestore = createFirestore({ projectId: env.GOOGLE_CLOUD_PROJECT });
   return {
     schedules: new FirestoreScheduleStore({ firestore }),
@@ -46,6 +47,7 @@ async function stores(env: Env) {
     workspaces: new FirestoreWorkspaceStore({ firestore }),
     runs: new FirestoreRunStore({ firestore }),
     credentialStore: new FirestoreCredentialStore({ firestore }),
+    secretStore: new FirestoreSecretStore({ firestore }),
   };
 }
 
@@ -125,6 +127,7 @@ export async function buildApi(source: Source = process.env): Promise<HttpFuncti
   ]);
   const { keys, credentials } = await customerAccess(env, s.credentialStore);
   const tokens = new RunTokenSigner(env.PUSHRUN_RUN_TOKEN_SECRET);
+  const { secretRoutes } = await import('./http/secretRoutes.js');
   return createApiHandler({
     workspaces: s.workspaces,
     runs: s.runs,
@@ -150,7 +153,17 @@ export async function buildApi(source: Source = process.env): Promise<HttpFuncti
     },
     runTokens: createRunTokenVerifier({ tokens, runs: s.runs }),
     credentialStore: s.credentialStore,
-    extraRoutes: credentialRoutes(credentials),
+    secretStore: s.secretStore,
+    extraRoutes: [
+      ...credentialRoutes(credentials),
+      ...secretRoutes({
+        secrets: s.secretStore,
+        keys,
+        dataKeys: credentials.dataKeys,
+        runs: s.runs,
+        workspaces: s.workspaces,
+      }),
+    ],
     access: s.access,
     sso: {
       sessionSecret: env.PUSHRUN_RUN_TOKEN_SECRET,

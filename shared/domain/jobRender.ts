@@ -92,6 +92,10 @@ export function renderJob(input: RenderInput): RenderedJob {
     PUSHRUN_RUN_TOKEN: input.runToken,
     PUSHRUN_PARAMETERS: JSON.stringify(run.parameters),
   };
+  // Names only: the values are fetched from the API with the run token, so no
+  // secret ever sits in the job spec the customer project (and its audit logs) keep.
+  const secretNames = Object.keys(deployment.secretEnv ?? {}).sort();
+  if (secretNames.length > 0) platformEnv.PUSHRUN_SECRET_NAMES = secretNames.join(',');
   const env = { ...(vars.env ?? {}), ...platformEnv };
   for (const name of Object.keys(vars.env ?? {})) {
     if (!ENV_NAME.test(name))

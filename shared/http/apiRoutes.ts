@@ -31,6 +31,7 @@ import { InvalidArgumentError } from '../domain/errors.js';
 import type { AccessStore } from '../ports/accessStore.js';
 import type { CredentialStore } from '../ports/credentialStore.js';
 import type { ScheduleStore } from '../ports/scheduleStore.js';
+import type { SecretStore } from '../ports/secretStore.js';
 import type { TaskQueue } from '../ports/taskQueue.js';
 import type { WorkspaceStore } from '../ports/workspaceStore.js';
 import * as deployments from '../services/deployments.js';
@@ -51,6 +52,8 @@ export interface ApiDeps extends RunDeps {
   provisionWorkspace?: WorkspaceProvisioner | undefined;
   /** Credentials, for their access lists (a pool may only name a credential the caller may use). */
   credentialStore?: CredentialStore | undefined;
+  /** Secrets, for their access lists (a deployment may only declare secrets the caller may use). */
+  secretStore?: SecretStore | undefined;
   /** Scheduling: edits drop future scheduled runs (transactionally) and delete their dispatch tasks. */
   schedules?: ScheduleStore | undefined;
   queue?: TaskQueue | undefined;
@@ -361,6 +364,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
       handler: async (c) => {
         const req = c.body(CreateDeploymentRequest);
         await objects.requirePool(c.principal, c.params.ws as string, req.workPool);
+        await objects.requireSecrets(c.principal, c.params.ws as string, req.secretEnv);
         return json(
           201,
           await deployments.createDeployment(deploymentDeps, c.params.ws as string, req, c.now),
@@ -412,6 +416,7 @@ export function apiRoutes(deps: ApiDeps): Route[] {
         const req = c.body(UpdateDeploymentRequest);
         if (req.workPool !== undefined)
           await objects.requirePool(c.principal, c.params.ws as string, req.workPool);
+        await objects.requireSecrets(c.principal, c.params.ws as string, req.secretEnv);
         return json(
           200,
           await deployments.updateDeployment(

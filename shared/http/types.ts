@@ -49,6 +49,8 @@ export interface AuditNote {
   /** The workspace the event belongs to when the path has none (workspace creation, sign-in). */
   workspace?: string;
   details?: Record<string, string | number | boolean>;
+  /** Record this request even though it is a read (reads of secret values are audited). */
+  record?: boolean;
 }
 
 export interface RouteContext {

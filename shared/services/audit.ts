@@ -81,7 +81,8 @@ export async function record(
 /**
  * The router's onFinished hook: one event per mutating request whose caller is
  * identified in the workspace (or that a handler attributed to a workspace:
- * creation, sign-in), one per refused authorization, and a `break_glass` event
+ * creation, sign-in), one per refused authorization, one per read a handler
+ * marks `record` (a run reading its secret values), and a `break_glass` event
  * for every use of an owner key under a domain restriction. Unauthenticated
  * and cross-tenant requests are not written into a workspace's log: anyone
  * could fill a stranger's log with them.
@@ -108,7 +109,7 @@ export function auditHook(deps: AuditDeps): (info: RequestInfo) => Promise<void>
         ? {}
         : { userAgent: clip(info.req.headers['user-agent'], 300) as string }),
     };
-    if (MUTATING.has(route.method) || info.denied) {
+    if (MUTATING.has(route.method) || info.denied || info.audit.record === true) {
       const created = info.status === 201 ? createdName(info.responseBody) : undefined;
       const target =
         info.audit.target ?? (created === undefined ? info.req.path : `${info.req.path}/${created}`);

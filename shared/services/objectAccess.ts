@@ -1,12 +1,14 @@
 import type { Credential } from '../contracts/credential.js';
 import type { Deployment } from '../contracts/deployment.js';
 import type { Run } from '../contracts/run.js';
+import type { Secret, SecretEnv } from '../contracts/secret.js';
 import type { WorkPool } from '../contracts/workPool.js';
 import { type AccessLevel, type AccessSubject, canAccess, canAccessDeployment } from '../domain/access.js';
 import { InvalidArgumentError, NotFoundError, PermissionDeniedError } from '../domain/errors.js';
 import type { ObjectRequirement } from '../http/types.js';
 import type { CredentialStore } from '../ports/credentialStore.js';
 import type { RunStore } from '../ports/runStore.js';
+import type { SecretStore } from '../ports/secretStore.js';
 import type { Page, WorkspaceStore } from '../ports/workspaceStore.js';
 import { accessSubject, type Principal } from './principal.js';
 
@@ -18,7 +20,8 @@ import { accessSubject, type Principal } from './principal.js';
  *
  * Credentials follow the same rule (`object: {type: 'credential'}` on their
  * routes, the list filtered); a work pool may name a credential only if the
- * caller holds `run` on it.
+ * caller holds `run` on it. Secrets likewise (`type: 'secret'`); a deployment
+ * may declare a secret in `secretEnv` only if the caller holds `run` on it.
  */
 export class ObjectAccess {
   constructor(
@@ -26,6 +29,7 @@ export class ObjectAccess {
       workspaces: WorkspaceStore;
       runs: RunStore;
       credentialStore?: CredentialStore | undefined;
+      secretStore?: SecretStore | undefined;
     },
   ) {}
 
@@ -63,6 +67,11 @@ export class ObjectAccess {
       case 'credential': {
         const record = await this.deps.credentialStore?.get(ws, name);
         if (record) this.assert(subject, [record.credential.access], req.level, `credential ${name}`);
+        return;
+      }
+      case 'secret': {
+        const record = await this.deps.secretStore?.get(ws, name);
+        if (record) this.assert(subject, [record.secret.access], req.level, `secret ${name}`);
         return;
       }
       case 'run': {
@@ -105,6 +114,43 @@ export class ObjectAccess {
     if (!canAccess(subject, record.credential.access, 'run')) {
       throw new PermissionDeniedError(`you may not use credential ${name}`);
     }
+  }
+
+  /**
+   * A deployment may declare secrets only when each exists and its author may
+   * use (`run`) it: the deployment's runs read them on the author's grant. An
+   * invisible secret does not exist. Every problem is named, one per env name.
+   */
+  async requireSecrets(principal: Principal, ws: string, secretEnv: SecretEnv | undefined): Promise<void> {
+    const entries = Object.entries(secretEnv ?? {});
+    if (entries.length === 0) return;
+    const store = this.deps.secretStore;
+    const subject = accessSubject(principal);
+    const records = await Promise.all(entries.map(([, name]) => store?.get(ws, name) ?? null));
+    const missing: { field: string; issue: string }[] = [];
+    const denied: string[] = [];
+    entries.forEach(([env, name], i) => {
+      const record = records[i];
+      const acl = record?.secret.access;
+      if (!record || (subject !== null && !canAccess(subject, acl, 'view'))) {
+        missing.push({ field: `secretEnv.${env}`, issue: `no such secret ${name}` });
+      } else if (subject !== null && !canAccess(subject, acl, 'run')) {
+        denied.push(name);
+      }
+    });
+    if (missing.length > 0) {
+      throw new InvalidArgumentError(
+        `secret(s) ${missing.map((m) => m.issue.slice('no such secret '.length)).join(', ')} do not exist`,
+        missing,
+      );
+    }
+    if (denied.length > 0) throw new PermissionDeniedError(`you may not use secret(s) ${denied.join(', ')}`);
+  }
+
+  visibleSecrets(principal: Principal, items: Secret[]): Secret[] {
+    const subject = accessSubject(principal);
+    if (subject === null || subject.bypass) return items;
+    return items.filter((s) => canAccess(subject, s.access, 'view'));
   }
 
   visibleCredentials(principal: Principal, items: Credential[]): Credential[] {
