@@ -39,6 +39,8 @@ const VALID: Record<string, Record<string, unknown>> = {
   'POST /v1/workspaces/:ws/service-accounts/:sa/keys/:key:rotate': { overlapSeconds: 60 },
   'POST /v1/auth/session': { idToken: 'x'.repeat(40), workspace: 'acme' },
   'PATCH /v1/workspaces/:ws/credentials/:credential': { description: 'd' },
+  'POST /v1/workspaces/:ws/secrets': { name: 's1', value: 'v' },
+  'PATCH /v1/workspaces/:ws/secrets/:secret': { description: 'd' },
   'POST /v1/workspaces/:ws/credentials': {
     name: 'c1',
     kind: 'impersonation',

@@ -3,6 +3,7 @@ import { accessRoutes } from '../../../shared/http/accessRoutes.js';
 import { apiRoutes } from '../../../shared/http/apiRoutes.js';
 import { credentialRoutes } from '../../../shared/http/credentialRoutes.js';
 import { scimRoutes } from '../../../shared/http/scimRoutes.js';
+import { secretRoutes } from '../../../shared/http/secretRoutes.js';
 import type { Route } from '../../../shared/http/types.js';
 import type { ApiUnderTest, client } from '../../support/apiServer.js';
 
@@ -115,6 +116,7 @@ export function routeTable(): Route[] {
   return [
     ...apiRoutes({ workspaces: {} as never, runs: {} as never }),
     ...credentialRoutes({} as never),
+    ...secretRoutes({} as never),
     ...accessRoutes({} as never),
     ...scimRoutes({} as never),
   ];
@@ -131,5 +133,6 @@ export function fillPath(path: string, f: Fixture): string {
     .replace(':run', f.runId)
     .replace(':role', f.role)
     .replace(':team', f.teamId)
-    .replace(':credential', 'no-such-credential');
+    .replace(':credential', 'no-such-credential')
+    .replace(':secret', 'no-such-secret');
 }
