@@ -2,7 +2,9 @@
 // A small pushrun flow, run as a Cloud Run job's container command. It talks to
 // the pushrun API with the run token it was given (scoped to this run alone) and
 // reports: RUNNING, a few log lines, two task runs, then COMPLETED — or, with
-// --fail (or parameter fail: true), FAILED with a reason.
+// --fail (or parameter fail: true), FAILED with a reason. When its deployment
+// declares secrets (PUSHRUN_SECRET_NAMES, names only), it fetches their values
+// from the API with the run token and logs which names it received — never a value.
 // Plain JavaScript with no dependencies, so any Node image can run it.
 
 const api = process.env.PUSHRUN_API_URL;
@@ -29,6 +31,24 @@ async function post(path, body) {
   return res.json();
 }
 
+/**
+ * The deployment's secrets by env name, fetched with the run token (values never
+ * travel in the job's env). Kept in memory only: put into process.env for the
+ * flow's own code, never printed.
+ */
+async function loadSecrets() {
+  const declared = (process.env.PUSHRUN_SECRET_NAMES ?? '').split(',').filter((n) => n !== '');
+  if (declared.length === 0) return [];
+  const res = await fetch(`${base}/secrets`, { headers: { authorization: `Bearer ${token}` } });
+  // The body of a refusal names fields and secrets, never values: safe to show.
+  if (!res.ok) throw new Error(`GET /secrets: ${res.status} ${await res.text()}`);
+  const { values } = await res.json();
+  const missing = declared.filter((n) => typeof values[n] !== 'string');
+  if (missing.length > 0) throw new Error(`secrets not received: ${missing.join(', ')}`);
+  for (const n of declared) process.env[n] = values[n];
+  return declared;
+}
+
 const log = (message, level = 'INFO', taskRun) =>
   post('/logs', { logs: [{ level, message, ...(taskRun ? { taskRun } : {}) }] });
 
@@ -50,6 +70,8 @@ try {
     transitionId: `running-${process.env.PUSHRUN_RUN_ATTEMPT ?? '1'}`,
   });
   await log(`starting etl with ${Object.keys(params).length} parameter(s)`);
+  const secrets = await loadSecrets();
+  if (secrets.length > 0) await log(`received secrets: ${secrets.join(', ')}`);
   const rows = Number(params.rows ?? 3);
   await task('extract', 'extract', { source: 'demo', rows }, async () => {
     await log(`extracted ${rows} rows`, 'INFO', 'extract');
