@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NODE, onboardCustomer, SILENT, waitFor } from '../../scripts/customerProject.js';
+import { NODE, SILENT, waitFor } from '../../scripts/customerProject.js';
 import { type ApiUnderTest, client, startApi } from '../support/apiServer.js';
+import { setUpCloudRunWorkspace } from '../support/cloudRunWorkspace.js';
 
 /**
  * Exactly once under the faults that break naive launchers: every dispatch task
@@ -20,41 +21,12 @@ beforeAll(async () => {
     extraEnv: { PUSHRUN_MONITOR_INITIAL_POLL_MS: '500', PUSHRUN_MONITOR_MAX_POLL_MS: '2000' },
   });
   call = client(api.url);
-  const customer = await onboardCustomer(api.stack.control, 'acme-data');
   await api.stack.control.setQuotas({
     runRequestsPerMinute: 100_000,
     jobsPerRegion: 100_000,
     runningExecutionsPerRegion: 100_000,
   });
-  const w = await call('POST', '/v1/workspaces', {
-    key: api.adminKey,
-    body: { name: 'acme', ownerEmail: 'o@acme.test' },
-  });
-  key = w.body.apiKey.key;
-  expect(
-    (
-      await call('POST', `${ws}/credentials`, {
-        key,
-        body: {
-          name: 'gcp',
-          kind: 'service_account_key',
-          projectId: customer.projectId,
-          serviceAccountKey: customer.key,
-        },
-      })
-    ).status,
-  ).toBe(201);
-  await call('POST', `${ws}/work-pools`, {
-    key,
-    body: {
-      name: 'cr',
-      kind: 'cloud-run',
-      credential: 'gcp',
-      projectId: customer.projectId,
-      region: 'europe-west1',
-      baseJobTemplate: { serviceAccount: customer.runtimeEmail },
-    },
-  });
+  key = (await setUpCloudRunWorkspace(api, call)).ownerKey;
   await call('POST', `${ws}/deployments`, {
     key,
     body: { name: 'quick', workPool: 'cr', image: 'x/quick:1', command: [NODE], args: [SILENT, '0'] },

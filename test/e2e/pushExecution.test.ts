@@ -9,6 +9,7 @@ import {
   waitFor,
 } from '../../scripts/customerProject.js';
 import { type ApiUnderTest, client, startApi } from '../support/apiServer.js';
+import { setUpCloudRunWorkspace } from '../support/cloudRunWorkspace.js';
 import { dumpFirestore } from '../support/firestoreDump.js';
 
 let api: ApiUnderTest;
@@ -34,34 +35,11 @@ async function runToEnd(deployment: string, parameters: Record<string, unknown> 
 beforeAll(async () => {
   api = await startApi();
   call = client(api.url);
-  customer = await onboardCustomer(api.stack.control, 'acme-data');
-  const w = await call('POST', '/v1/workspaces', {
-    key: api.adminKey,
-    body: { name: 'acme', ownerEmail: 'o@acme.test' },
+  const setup = await setUpCloudRunWorkspace(api, call, {
+    baseJobTemplate: { memory: '512Mi', timeoutSeconds: 120 },
   });
-  key = w.body.apiKey.key;
-  const cred = await call('POST', `${ws}/credentials`, {
-    key,
-    body: {
-      name: 'gcp',
-      kind: 'service_account_key',
-      projectId: customer.projectId,
-      serviceAccountKey: customer.key,
-    },
-  });
-  expect(cred.status, cred.text).toBe(201);
-  const pool = await call('POST', `${ws}/work-pools`, {
-    key,
-    body: {
-      name: 'cr',
-      kind: 'cloud-run',
-      credential: 'gcp',
-      projectId: customer.projectId,
-      region: 'europe-west1',
-      baseJobTemplate: { serviceAccount: customer.runtimeEmail, memory: '512Mi', timeoutSeconds: 120 },
-    },
-  });
-  expect(pool.status, pool.text).toBe(201);
+  key = setup.ownerKey;
+  customer = setup.customer;
   const image = 'europe-docker.pkg.dev/acme-data/flows/etl:1';
   for (const [name, command, args] of [
     ['etl', [NODE], [FLOW]],

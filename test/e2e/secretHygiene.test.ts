@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLOW, NODE, onboardCustomer, waitFor } from '../../scripts/customerProject.js';
+import { FLOW, NODE, waitFor } from '../../scripts/customerProject.js';
 import { type ApiUnderTest, client, startApi } from '../support/apiServer.js';
+import { setUpCloudRunWorkspace } from '../support/cloudRunWorkspace.js';
 import { dumpFirestore } from '../support/firestoreDump.js';
 
 /**
@@ -33,24 +34,13 @@ afterAll(async () => {
 describe('secret hygiene', () => {
   it('no private key, API key or foreign run token appears anywhere', async () => {
     const call = client(api.url, transcript);
-    const customer = await onboardCustomer(api.stack.control, 'hygiene-proj');
+    const {
+      customer,
+      ownerKey: key,
+      base: ws,
+    } = await setUpCloudRunWorkspace(api, call, { projectId: 'hygiene-proj' });
     const privateKey = String(customer.key.private_key);
     const keyBody = privateKey.split('\n')[1] as string; // a line of the base64 body
-    const w = await call('POST', '/v1/workspaces', {
-      key: api.adminKey,
-      body: { name: 'acme', ownerEmail: 'o@acme.test' },
-    });
-    const key: string = w.body.apiKey.key;
-    const ws = '/v1/workspaces/acme';
-    await call('POST', `${ws}/credentials`, {
-      key,
-      body: {
-        name: 'gcp',
-        kind: 'service_account_key',
-        projectId: customer.projectId,
-        serviceAccountKey: customer.key,
-      },
-    });
     // A bad registration echoes nothing of the key either.
     await call('POST', `${ws}/credentials`, {
       key,
@@ -59,17 +49,6 @@ describe('secret hygiene', () => {
         kind: 'service_account_key',
         projectId: customer.projectId,
         serviceAccountKey: { ...customer.key, type: 'authorized_user' },
-      },
-    });
-    await call('POST', `${ws}/work-pools`, {
-      key,
-      body: {
-        name: 'cr',
-        kind: 'cloud-run',
-        credential: 'gcp',
-        projectId: customer.projectId,
-        region: 'europe-west1',
-        baseJobTemplate: { serviceAccount: customer.runtimeEmail },
       },
     });
     await call('POST', `${ws}/deployments`, {
