@@ -111,6 +111,17 @@ describe('job rendering: each layer overrides the one before', () => {
     });
   });
 
+  it('a deployment declaring secrets gives the container their env names only, never a value', () => {
+    expect(job.env.PUSHRUN_SECRET_NAMES).toBeUndefined();
+    const withSecrets = renderJob({
+      ...base,
+      deployment: { ...deployment, secretEnv: { WAREHOUSE_DSN: 'dsn', API_TOKEN: 'upstream' } },
+    });
+    expect(withSecrets.env.PUSHRUN_SECRET_NAMES).toBe('API_TOKEN,WAREHOUSE_DSN');
+    expect(Object.keys(withSecrets.env)).not.toContain('WAREHOUSE_DSN');
+    expect(JSON.stringify(withSecrets)).not.toContain('upstream');
+  });
+
   it('job ids are deterministic per attempt', () => {
     expect(jobIdFor(run.id, 1)).not.toBe(jobIdFor(run.id, 2));
     expect(renderJob(base).jobId).toBe(job.jobId);
