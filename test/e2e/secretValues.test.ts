@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FLOW, NODE, onboardCustomer, waitFor } from '../../scripts/customerProject.js';
+import { FLOW, NODE, waitFor } from '../../scripts/customerProject.js';
 import { RunTokenSigner } from '../../shared/domain/runTokens.js';
 import { type ApiUnderTest, client, startApi } from '../support/apiServer.js';
+import { setUpCloudRunWorkspace } from '../support/cloudRunWorkspace.js';
 import { dumpFirestore } from '../support/firestoreDump.js';
 
 /**
@@ -64,34 +65,12 @@ beforeAll(async () => {
   api = await startApi({ extraEnv: { PUSHRUN_LOG_LEVEL: 'debug' } });
   call = client(api.url, transcript);
   collector = collectExecutions();
-  const customer = await onboardCustomer(api.stack.control, 'secrets-proj');
-  const w = await call('POST', '/v1/workspaces', {
-    key: api.adminKey,
-    body: { name: 'acme', ownerEmail: 'o@acme.test' },
-  });
-  key = w.body.apiKey.key;
-  const cred = await call('POST', `${ws}/credentials`, {
-    key,
-    body: {
-      name: 'gcp',
-      kind: 'service_account_key',
-      projectId: customer.projectId,
-      serviceAccountKey: customer.key,
-    },
-  });
-  expect(cred.status, cred.text).toBe(201);
-  const pool = await call('POST', `${ws}/work-pools`, {
-    key,
-    body: {
-      name: 'cr',
-      kind: 'cloud-run',
-      credential: 'gcp',
-      projectId: customer.projectId,
-      region: 'europe-west1',
-      baseJobTemplate: { serviceAccount: customer.runtimeEmail, memory: '512Mi', timeoutSeconds: 120 },
-    },
-  });
-  expect(pool.status, pool.text).toBe(201);
+  key = (
+    await setUpCloudRunWorkspace(api, call, {
+      projectId: 'secrets-proj',
+      baseJobTemplate: { memory: '512Mi', timeoutSeconds: 120 },
+    })
+  ).ownerKey;
   for (const [name, value] of [
     ['warehouse-dsn', DSN],
     ['api-token', API_TOKEN],
