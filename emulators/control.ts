@@ -43,6 +43,8 @@ export const FaultBody = z.strictObject({
   rate: z.number().min(0).max(1).optional(),
   count: z.number().int().min(1).optional(),
 });
+export const MissingImageBody = z.strictObject({ image: z.string().min(1).max(1000) });
+
 export const QuotasBody = z.strictObject({
   jobsPerRegion: z.number().int().min(0).optional(),
   runRequestsPerMinute: z.number().int().min(0).optional(),
@@ -189,6 +191,11 @@ export function createControlServer(): { server: Server; setDeps(deps: ControlDe
     const body = parse(QuotasBody, await jsonBody(req));
     Object.assign(d().run.quotas, stripUndefined(body));
     return d().run.quotas;
+  });
+  on('POST', /^\/v1\/images:missing$/, async (req) => {
+    const body = parse(MissingImageBody, await jsonBody(req));
+    d().run.missingImages.add(body.image);
+    return { missing: [...d().run.missingImages] };
   });
   on('GET', /^\/v1\/executions:started$/, async () => ({ started: d().run.startedLog }));
   on('GET', /^\/v1\/executions$/, async () => ({

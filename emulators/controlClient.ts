@@ -116,6 +116,11 @@ export class EmulatorControl {
     return (await this.call<{ executions: ExecutionView[] }>('GET', '/v1/executions')).executions;
   }
 
+  /** Makes the emulated registry lack `image`: CreateJob then fails with INVALID_ARGUMENT naming it. */
+  async markImageMissing(image: string): Promise<void> {
+    await this.call('POST', '/v1/images:missing', { image });
+  }
+
   /** Every execution ever started (also those whose jobs were deleted since), oldest first. */
   async startedExecutions(): Promise<{ name: string; startedAt: string }[]> {
     return (

@@ -81,6 +81,12 @@ export class RunState {
    * exactly-once tests count launches here, since pushrun deletes finished jobs.
    */
   readonly startedLog: { name: string; startedAt: string }[] = [];
+  /**
+   * Images the emulated registry does not have. Images are never pulled, so a test
+   * declares an image missing (control API) to see CreateJob refuse it as Cloud Run
+   * refuses an image it cannot resolve.
+   */
+  readonly missingImages = new Set<string>();
   quotas: RunQuotas = { ...DEFAULT_QUOTAS };
   private readonly runRequests = new Map<string, number[]>();
 
@@ -421,6 +427,11 @@ export async function startRunEmulator(
         validateJob(spec, name);
         checkRuntimeAccount(principal, spec);
         if (state.jobs.has(name)) throw new ApiError(6, `Resource '${jobId}' already exists.`);
+        for (const c of spec.template?.template?.containers ?? []) {
+          if (c.image && state.missingImages.has(c.image)) {
+            throw new ApiError(3, `Image '${c.image}' not found.`);
+          }
+        }
         if (state.countJobs(projectId, location) >= state.quotas.jobsPerRegion) {
           throw new ApiError(
             8,

@@ -225,4 +225,47 @@ describe('push execution end to end', () => {
     expect(pool.body.error.details[0].field).toBe('credential');
     expect((await call('GET', `${ws}/credentials/gcp`, { key })).status).toBe(200);
   });
+
+  it('a missing image fails the run at once, naming the image (no polling for hours)', async () => {
+    const image = 'europe-docker.pkg.dev/acme-data/flows/does-not-exist:9';
+    await api.stack.control.markImageMissing(image);
+    await call('POST', `${ws}/deployments`, {
+      key,
+      body: { name: 'no-image', workPool: 'cr', image, command: [NODE], args: [SILENT, '0'] },
+    });
+    const run = await runToEnd('no-image', {}, 20_000);
+    expect(run.state.type).toBe('FAILED');
+    expect(run.state.message).toContain(image);
+    expect(run.execution).toBeUndefined();
+  });
+
+  it('a run past its Cloud Run timeout ends CRASHED with the timeout reason, not stuck RUNNING', async () => {
+    await call('POST', `${ws}/deployments`, {
+      key,
+      body: {
+        name: 'too-slow',
+        workPool: 'cr',
+        image: 'x/slow:1',
+        command: [NODE],
+        args: [SILENT, '0', '30000'],
+        jobVariables: { timeoutSeconds: 2 },
+      },
+    });
+    const run = await runToEnd('too-slow', {}, 30_000);
+    expect(run.state.type).toBe('CRASHED');
+    expect(run.state.message).toMatch(/timeout/i);
+  });
+
+  it('finished runs leave no job behind in the customer region', async () => {
+    const live = await waitFor(
+      'jobs to be cleaned up',
+      async () => {
+        const executions = await api.stack.control.executions();
+        const active = executions.filter((e) => !['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.state));
+        return executions.length === active.length ? executions : undefined;
+      },
+      30_000,
+    );
+    expect(live.filter((e) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(e.state))).toEqual([]);
+  });
 });
