@@ -145,6 +145,10 @@ export async function buildApi(source: Source = process.env): Promise<HttpFuncti
         const pool = await s.workspaces.getWorkPool(ws, run.workPool);
         if (pool?.kind === 'cloud-run') await execution.enqueueDispatch(queue, ws, run);
       },
+      released: async (ws, run, kinds) => {
+        const { wakeWaiting } = await import('./services/concurrency.js');
+        await wakeWaiting({ runs: s.runs, queue, clock: () => new Date(), logger }, ws, run, kinds);
+      },
       cancelling: async (ws, run) => {
         const { monitorTaskName } = await import('./contracts/tasks.js');
         const task = { workspace: ws, runId: run.id, attempt: run.attempt, poll: 0 };
@@ -193,6 +197,7 @@ async function executionDeps(env: Env, logger: Logger) {
     logger,
     clock: () => new Date(),
     poll: { initialMs: env.PUSHRUN_MONITOR_INITIAL_POLL_MS, maxMs: env.PUSHRUN_MONITOR_MAX_POLL_MS },
+    slotLeaseSeconds: env.PUSHRUN_SLOT_LEASE_SECONDS,
   };
 }
 

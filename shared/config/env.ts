@@ -32,6 +32,15 @@ export const Env = z.object({
     ),
   PUSHRUN_MONITOR_INITIAL_POLL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
   PUSHRUN_MONITOR_MAX_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  PUSHRUN_SLOT_LEASE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(86_400)
+    .default(600)
+    .describe(
+      'lease of a concurrency slot; renewed by every monitor poll, so keep it well above the max poll',
+    ),
   PUSHRUN_DISPATCH_QUEUE: z.string().default('pushrun-dispatch'),
   PUSHRUN_MONITOR_QUEUE: z.string().default('pushrun-monitor'),
   PUSHRUN_DISPATCHER_URL: z.url().describe('URL Cloud Tasks calls for dispatch tasks'),

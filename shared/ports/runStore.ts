@@ -1,8 +1,38 @@
 import type { Execution, Run, StateHistoryEntry } from '../contracts/run.js';
 import type { LogEntry, LogLevel, TaskRun } from '../contracts/runData.js';
+import type { SlotKind, SlotScope } from '../domain/concurrency.js';
 import type { Decision, ProposedState } from '../domain/orchestration.js';
 import type { StateName, StateType } from '../domain/runStates.js';
 import type { Page } from './workspaceStore.js';
+
+/** Claim a slot of each limit with SCHEDULED → PENDING, or apply `whenFull` instead. */
+export interface SlotClaim {
+  scopes: SlotScope[];
+  leaseUntil: Date;
+  /** The collision strategy's state when a limit is full: AwaitingConcurrencySlot or CANCELLED. */
+  whenFull: ProposedState;
+  /** The deployment's priority, recorded on a waiting run for the waiting-runs order. */
+  priority: number;
+  random?: number | undefined;
+}
+
+export interface ProposeResult {
+  decision: Decision;
+  run: Run;
+  /** Slots the transition released (a terminal state of a run that held some). */
+  releasedSlots?: number | undefined;
+  /** Which limits those slots belonged to, so only their waiters are woken. */
+  releasedKinds?: SlotKind[] | undefined;
+  /** After a successful claim: every limit still had a free slot (wake the next waiter). */
+  moreFree?: boolean | undefined;
+  /** Set when a limit was full and `whenFull` was applied. */
+  full?: {
+    /** When a waiting run should be looked at again: the earliest lease expiry, at most a minute away. */
+    recheckAt: Date;
+    /** A slot freed while the run was being parked: dispatch it again now. */
+    freedMeanwhile: boolean;
+  };
+}
 
 export interface ProposeOptions {
   now: Date;
@@ -16,6 +46,8 @@ export interface ProposeOptions {
    * fields to write with the new state (execution, timings, …). Pure.
    */
   onAccept?: (run: Run, decision: Extract<Decision, { kind: 'accept' }>) => Partial<Run>;
+  /** Only with a PENDING proposal: the concurrency slots to claim in the same transaction. */
+  slots?: SlotClaim | undefined;
 }
 
 /**
@@ -43,13 +75,25 @@ export interface RunStore {
       pageToken?: string | undefined;
     },
   ): Promise<Page<Run>>;
-  /** Throws NotFoundError if the run does not exist. */
-  proposeState(
+  /**
+   * Applies the orchestration rules in a transaction. A terminal transition also
+   * releases the concurrency slots the attempt holds (`releasedSlots`); with
+   * `opts.slots`, SCHEDULED → PENDING claims a slot of each limit in the same
+   * transaction, or applies `whenFull` when one is full (`full`).
+   * Throws NotFoundError if the run does not exist.
+   */
+  proposeState(ws: string, id: string, proposed: ProposedState, opts: ProposeOptions): Promise<ProposeResult>;
+  /** Extends the leases of the slots the attempt holds; returns how many it still held. */
+  renewSlots(ws: string, id: string, attempt: number, leaseUntil: Date): Promise<number>;
+  /**
+   * Runs waiting for a slot (SCHEDULED/AwaitingConcurrencySlot) of a work pool or of a
+   * deployment, in start order: priority descending, then scheduled time.
+   */
+  listWaiting(
     ws: string,
-    id: string,
-    proposed: ProposedState,
-    opts: ProposeOptions,
-  ): Promise<{ decision: Decision; run: Run }>;
+    scope: { workPool: string } | { deployment: string },
+    limit: number,
+  ): Promise<Run[]>;
   listStates(ws: string, id: string): Promise<StateHistoryEntry[]>;
 
   /**

@@ -1,4 +1,4 @@
-import type { Deployment } from '../contracts/deployment.js';
+import type { CollisionStrategy, Deployment } from '../contracts/deployment.js';
 import type { Run } from '../contracts/run.js';
 import {
   type DispatchTask,
@@ -6,16 +6,19 @@ import {
   type MonitorTask,
   monitorTaskName,
 } from '../contracts/tasks.js';
+import { type SlotScope, slotScopes } from '../domain/concurrency.js';
 import { LaunchRefusedError, NotFoundError } from '../domain/errors.js';
 import { jobIdFor, renderJob } from '../domain/jobRender.js';
+import type { ProposedState } from '../domain/orchestration.js';
 import { retryDelaySeconds } from '../domain/retries.js';
 import { isTerminal } from '../domain/runStates.js';
 import type { RunTokenSigner } from '../domain/runTokens.js';
 import type { Logger } from '../logging.js';
 import type { ExecutionStatus, JobLauncher } from '../ports/jobLauncher.js';
-import type { RunStore } from '../ports/runStore.js';
+import type { ProposeOptions, ProposeResult, RunStore } from '../ports/runStore.js';
 import type { TaskQueue } from '../ports/taskQueue.js';
 import type { WorkspaceStore } from '../ports/workspaceStore.js';
+import { wakeWaiting } from './concurrency.js';
 import { type CredentialDeps, openCredential } from './credentials.js';
 
 export interface ExecutionDeps {
@@ -31,7 +34,12 @@ export interface ExecutionDeps {
   random?: () => number;
   /** Monitor polling: first delay and cap (backoff doubles in between). */
   poll: { initialMs: number; maxMs: number };
+  /** Lease of a concurrency slot; renewed by every monitor poll, so it must exceed poll.maxMs well. */
+  slotLeaseSeconds?: number | undefined;
 }
+
+/** Ten minutes: twenty times the longest default poll interval, and the longest a vanished holder blocks a slot. */
+export const DEFAULT_SLOT_LEASE_SECONDS = 600;
 
 /** A run token outlives the job's timeout by this much, so late reports still land. */
 const TOKEN_MARGIN_SECONDS = 15 * 60;
@@ -52,12 +60,39 @@ export function pollDelayMs(deps: Pick<ExecutionDeps, 'poll'>, poll: number): nu
   return Math.min(deps.poll.initialMs * 2 ** Math.min(poll, 20), deps.poll.maxMs);
 }
 
-export async function enqueueDispatch(queue: TaskQueue, ws: string, run: Run, suffix = ''): Promise<void> {
+export async function enqueueDispatch(
+  queue: TaskQueue,
+  ws: string,
+  run: Run,
+  suffix = '',
+  notBefore: Date = new Date(run.scheduledTime),
+): Promise<void> {
   const task: DispatchTask = { workspace: ws, runId: run.id, attempt: run.attempt };
   await queue.enqueue(
     { queue: 'dispatch', payload: task },
-    { name: dispatchTaskName(task, suffix), notBefore: new Date(run.scheduledTime) },
+    { name: dispatchTaskName(task, suffix), notBefore },
   );
+}
+
+/**
+ * Every state change of the execution path goes through here: a terminal transition
+ * releases the run's concurrency slots in its transaction, and the next waiting runs
+ * are dispatched right away.
+ */
+async function propose(
+  deps: ExecutionDeps,
+  ws: string,
+  id: string,
+  proposed: ProposedState,
+  opts: ProposeOptions,
+): Promise<ProposeResult> {
+  const result = await deps.runs.proposeState(ws, id, proposed, opts);
+  if (result.releasedSlots) await wakeWaiting(deps, ws, result.run, result.releasedKinds);
+  return result;
+}
+
+function leaseUntil(deps: ExecutionDeps, now: Date): Date {
+  return new Date(now.getTime() + (deps.slotLeaseSeconds ?? DEFAULT_SLOT_LEASE_SECONDS) * 1000);
 }
 
 async function enqueueMonitor(deps: ExecutionDeps, task: MonitorTask, suffix = ''): Promise<void> {
@@ -87,7 +122,8 @@ export async function dispatchRun(deps: ExecutionDeps, task: DispatchTask): Prom
     return done('already launched');
   }
   if (run.state.type === 'CANCELLING') {
-    await deps.runs.proposeState(
+    await propose(
+      deps,
       ws,
       run.id,
       { type: 'CANCELLED', message: 'cancelled before launch' },
@@ -108,7 +144,8 @@ export async function dispatchRun(deps: ExecutionDeps, task: DispatchTask): Prom
     if (orphaned !== null) {
       // The backstop behind an edit's removal of future runs: whatever slipped past it
       // (a run over the removal limit, a task enqueued after the removal) ends here.
-      const { decision } = await deps.runs.proposeState(
+      const { decision } = await propose(
+        deps,
         ws,
         run.id,
         { type: 'CANCELLED', message: orphaned, attempt: run.attempt },
@@ -116,17 +153,65 @@ export async function dispatchRun(deps: ExecutionDeps, task: DispatchTask): Prom
       );
       return done(`not launched: ${decision.kind === 'accept' ? orphaned : decision.kind}`);
     }
-    const { decision } = await deps.runs.proposeState(
+    const pool = deployment ? await deps.workspaces.getWorkPool(ws, run.workPool) : null;
+    const scopes = deployment && pool ? slotScopes(pool, deployment) : [];
+    const {
+      decision,
+      run: after,
+      full,
+      moreFree,
+    } = await propose(
+      deps,
       ws,
       run.id,
       { type: 'PENDING', attempt: run.attempt, transitionId: `pending-a${run.attempt}` },
-      { now, watchdogAt: new Date(now.getTime() + WATCHDOG_GRACE_MS) },
+      {
+        now,
+        watchdogAt: new Date(now.getTime() + WATCHDOG_GRACE_MS),
+        ...(scopes.length === 0 || deployment === null
+          ? {}
+          : {
+              slots: {
+                scopes,
+                leaseUntil: leaseUntil(deps, now),
+                priority: deployment.priority,
+                whenFull: whenFull(deployment.collisionStrategy, scopes, run.attempt),
+              },
+            }),
+      },
     );
+    if (full !== undefined) {
+      if (after.state.type !== 'SCHEDULED')
+        return done(`not launched: ${after.state.message ?? after.state.type}`);
+      if (full.freedMeanwhile) await enqueueDispatch(deps.queue, ws, after, `-w${now.getTime()}`, new Date());
+      return done(`waiting for a concurrency slot until ${full.recheckAt.toISOString()} at the latest`);
+    }
     if (decision.kind !== 'accept')
       return done(`not launched: ${decision.kind === 'abort' ? decision.reason : decision.kind}`);
+    // Slots are left and runs may be waiting: pass the wake on to the next in line.
+    if (moreFree) await wakeWaiting(deps, ws, after);
   }
   // PENDING without an execution: first launch, or the recovery of a launch whose outcome was lost.
   return launch(deps, ws, run.id);
+}
+
+/** The collision strategy's answer to a full limit. */
+function whenFull(strategy: CollisionStrategy, scopes: SlotScope[], attempt: number): ProposedState {
+  const limits = scopes
+    .map((s) => `${s.kind === 'pool' ? 'work pool' : 'deployment'} ${s.name}: ${s.limit}`)
+    .join(', ');
+  return strategy === 'cancel_new'
+    ? {
+        type: 'CANCELLED',
+        message: `concurrency limit reached (${limits}); collision strategy cancel_new`,
+        attempt,
+      }
+    : {
+        type: 'SCHEDULED',
+        name: 'AwaitingConcurrencySlot',
+        message: `waiting for a concurrency slot (${limits})`,
+        attempt,
+      };
 }
 
 /** Why a run its schedule made must not start any more, or null. */
@@ -142,7 +227,8 @@ function orphanReason(run: Run, deployment: Deployment | null): string | null {
 
 async function failRun(deps: ExecutionDeps, ws: string, run: Run, message: string): Promise<TaskOutcome> {
   const now = deps.clock();
-  await deps.runs.proposeState(
+  await propose(
+    deps,
     ws,
     run.id,
     { type: 'FAILED', message, attempt: run.attempt },
@@ -226,7 +312,8 @@ export async function monitorRun(deps: ExecutionDeps, task: MonitorTask): Promis
   } catch (err) {
     if (err instanceof NotFoundError) {
       if (!isTerminal(run.state.type)) {
-        await deps.runs.proposeState(
+        await propose(
+          deps,
           ws,
           run.id,
           { type: 'CRASHED', message: `credential ${pool.credential} was deleted while the run was active` },
@@ -247,7 +334,8 @@ export async function monitorRun(deps: ExecutionDeps, task: MonitorTask): Promis
   } catch (err) {
     if (err instanceof NotFoundError) {
       if (!isTerminal(run.state.type)) {
-        await deps.runs.proposeState(
+        await propose(
+          deps,
           ws,
           run.id,
           { type: 'CRASHED', message: 'the Cloud Run execution disappeared' },
@@ -258,7 +346,8 @@ export async function monitorRun(deps: ExecutionDeps, task: MonitorTask): Promis
     }
     if (err instanceof LaunchRefusedError) {
       if (!isTerminal(run.state.type)) {
-        await deps.runs.proposeState(
+        await propose(
+          deps,
           ws,
           run.id,
           { type: 'CRASHED', message: `lost access to the execution: ${err.message}` },
@@ -276,18 +365,15 @@ export async function monitorRun(deps: ExecutionDeps, task: MonitorTask): Promis
   if (!isTerminal(run.state.type)) {
     const proposal = proposalFor(run, exec);
     if (proposal) {
-      const { run: after } = await deps.runs.proposeState(
-        ws,
-        run.id,
-        { ...proposal, attempt: run.attempt },
-        { now },
-      );
+      const { run: after } = await propose(deps, ws, run.id, { ...proposal, attempt: run.attempt }, { now });
       current = after;
     }
   }
 
   if (!finished) {
     const next: MonitorTask = { ...task, poll: task.poll + 1 };
+    // The run is alive and followed: keep its concurrency slots.
+    await deps.runs.renewSlots(ws, run.id, run.attempt, leaseUntil(deps, now));
     await deps.runs.setWatchdog(
       ws,
       run.id,

@@ -12,6 +12,7 @@ import type {
   TaskRun,
   WriteLogsRequest,
 } from '../contracts/runData.js';
+import type { SlotKind } from '../domain/concurrency.js';
 import { FailedPreconditionError, NotFoundError } from '../domain/errors.js';
 import { newSortableId } from '../domain/ids.js';
 import type { Decision } from '../domain/orchestration.js';
@@ -30,6 +31,8 @@ export interface RunHooks {
   scheduled(ws: string, run: Run): Promise<void>;
   /** A launched run went CANCELLING: have its execution cancelled. */
   cancelling(ws: string, run: Run): Promise<void>;
+  /** A run's terminal state released its concurrency slots: start the next waiting runs. */
+  released?(ws: string, run: Run, kinds?: SlotKind[]): Promise<void>;
 }
 
 export interface RunDeps {
@@ -109,9 +112,11 @@ export async function proposeState(
   req: ProposeStateRequest,
   now: Date,
 ): Promise<{ result: OrchestrationResult; run: Run }> {
-  const { decision, run } = await deps.runs.proposeState(ws, id, req, { now });
+  const { decision, run, releasedSlots, releasedKinds } = await deps.runs.proposeState(ws, id, req, { now });
   if (decision.kind === 'accept' && decision.applied && deps.hooks) {
     if (run.state.type === 'CANCELLING') await deps.hooks.cancelling(ws, run);
+    // A container's own final report frees its slots here, before the monitor notices.
+    if (releasedSlots) await deps.hooks.released?.(ws, run, releasedKinds);
   }
   return { result: toOrchestrationResult(decision), run };
 }
@@ -124,12 +129,13 @@ export async function proposeState(
 export async function cancelRun(deps: RunDeps, ws: string, id: string, now: Date): Promise<Run> {
   const run = await getRun(deps, ws, id);
   const target = run.state.type === 'SCHEDULED' ? 'CANCELLED' : 'CANCELLING';
-  const { decision, run: after } = await deps.runs.proposeState(
-    ws,
-    id,
-    { type: target, message: 'cancelled on request' },
-    { now },
-  );
+  const {
+    decision,
+    run: after,
+    releasedSlots,
+    releasedKinds,
+  } = await deps.runs.proposeState(ws, id, { type: target, message: 'cancelled on request' }, { now });
+  if (releasedSlots) await deps.hooks?.released?.(ws, after, releasedKinds);
   if (decision.kind === 'reject' || decision.kind === 'abort') {
     // A run that raced into a launched state since we read it: try CANCELLING once more.
     if (

@@ -29,6 +29,8 @@ export interface ScheduleStack {
   /** Names of the dispatch tasks still pending in the Cloud Tasks emulator. */
   dispatchTasks(): Promise<string[]>;
   deploy(body: Record<string, unknown>): Promise<void>;
+  /** Creates another cloud-run pool on the same customer project. */
+  pool(name: string, concurrencyLimit: number | null): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -122,6 +124,21 @@ export async function startScheduleStack(
         body: { workPool: 'cr', image: 'x/flow:1', command: [NODE], args: [SILENT, '0'], ...body },
       });
       expect(d.status, d.text).toBe(201);
+    },
+    async pool(name, concurrencyLimit) {
+      const p = await call('POST', `${ws}/work-pools`, {
+        key,
+        body: {
+          name,
+          kind: 'cloud-run',
+          credential: 'gcp',
+          projectId: customer.projectId,
+          region: REGION,
+          concurrencyLimit,
+          baseJobTemplate: { serviceAccount: customer.runtimeEmail, timeoutSeconds: 120 },
+        },
+      });
+      expect(p.status, p.text).toBe(201);
     },
     async close() {
       await firestore.terminate();

@@ -61,6 +61,21 @@ export const QUERY_SHAPES = {
     equality: ['deployment', 'stateType'],
     orderBy: [{ field: 'scheduledTime', direction: 'ASCENDING' }],
   },
+  /** Runs waiting for a slot of a work pool, in start order (priority, then scheduled time). */
+  waitingInPool: {
+    collectionGroup: 'runs',
+    equality: ['stateName', 'workPool'],
+    orderBy: [
+      { field: 'priority', direction: 'DESCENDING' },
+      { field: 'scheduledTime', direction: 'ASCENDING' },
+    ],
+  },
+  /** Runs waiting for a slot of their deployment, earliest first. */
+  waitingInDeployment: {
+    collectionGroup: 'runs',
+    equality: ['stateName', 'deployment'],
+    orderBy: [{ field: 'scheduledTime', direction: 'ASCENDING' }],
+  },
   // Audit log: any combination of the actor/action/target filters, newest first, optionally a time range.
   auditByActor: {
     collectionGroup: 'auditEvents',

@@ -2,22 +2,46 @@ import { createHash } from 'node:crypto';
 import {
   type CollectionReference,
   type DocumentData,
+  type DocumentReference,
   FieldValue,
   type Firestore,
   type Query,
+  type Timestamp,
 } from '@google-cloud/firestore';
 import { z } from 'zod';
 import { type Execution, Run, StateHistoryEntry } from '../../contracts/run.js';
 import { LogEntry, type LogLevel, TaskRun } from '../../contracts/runData.js';
+import {
+  chooseSlot,
+  earliestExpiry,
+  isFree,
+  type SlotKind,
+  type SlotScope,
+  type SlotView,
+  slotWindow,
+  WAIT_RECHECK_MS,
+} from '../../domain/concurrency.js';
 import { NotFoundError } from '../../domain/errors.js';
 import { type Decision, decide, type ProposedState } from '../../domain/orchestration.js';
-import type { StateType } from '../../domain/runStates.js';
+import { type StateType, TERMINAL_TYPES } from '../../domain/runStates.js';
 import { LATE_AFTER_MS } from '../../domain/scheduling.js';
-import type { ProposeOptions, RunStore } from '../../ports/runStore.js';
+import type { ProposeOptions, ProposeResult, RunStore } from '../../ports/runStore.js';
 import type { Page } from '../../ports/workspaceStore.js';
 import { translateFirestoreError } from './firestoreErrors.js';
 import { issuedQueryShapes, type QueryShapeName } from './firestoreQueries.js';
 import { decodePageToken, encodePageToken } from './pageToken.js';
+
+/** A concurrency slot document: who holds it and until when (absent fields = free). */
+const SlotDoc = z.object({
+  holder: z.string().optional(),
+  attempt: z.int().optional(),
+  workspace: z.string().optional(),
+  leaseUntil: z.string().optional(),
+});
+type SlotDoc = z.infer<typeof SlotDoc>;
+
+/** Claims tried before a run is treated as not fitting (each lost to a concurrent claim). */
+const CLAIM_ROUNDS = 3;
 
 /** How many applied transition ids a run remembers for de-duplication. */
 const REMEMBERED_TRANSITIONS = 32;
@@ -195,15 +219,129 @@ export class FirestoreRunStore implements RunStore {
     });
   }
 
-  proposeState(
+  async proposeState(
     ws: string,
     id: string,
     proposed: ProposedState,
     opts: ProposeOptions,
-  ): Promise<{ decision: Decision; run: Run }> {
+  ): Promise<ProposeResult> {
+    if (opts.slots === undefined || opts.slots.scopes.length === 0) return this.apply(ws, id, proposed, opts);
+    const claim = opts.slots;
+    // A claim first reads the slots outside any transaction and then locks only the one
+    // slot per limit it chose: transactions that read every slot of a busy pool would
+    // all contend on the same documents.
+    for (let round = 0; round < CLAIM_ROUNDS; round += 1) {
+      const views = await Promise.all(claim.scopes.map((scope) => this.readSlots(ws, scope, claim.random)));
+      const chosen = views.map((v) => chooseSlot(v, opts.now, claim.random ?? Math.random()));
+      if (chosen.some((c) => c === null)) break;
+      const refs = chosen.map((index, i) => this.slotRef(ws, claim.scopes[i] as SlotScope, index as number));
+      const result = await this.claim(ws, id, proposed, opts, refs, claim.leaseUntil);
+      if (result === 'lost') continue;
+      const moreFree = views.every((v, i) =>
+        v.some((slot) => slot.index !== chosen[i] && isFree(slot, opts.now)),
+      );
+      return result.decision.kind === 'accept' && result.decision.applied ? { ...result, moreFree } : result;
+    }
+    // Full: park the run by the collision strategy, then look once more, so a slot freed
+    // between the read above and this write (whose release found no waiter yet) is not missed.
+    const views = await Promise.all(claim.scopes.map((scope) => this.readSlots(ws, scope, claim.random)));
+    const expiry = views
+      .map((v) => (v.length === 0 ? null : earliestExpiry(v)))
+      .filter((d): d is Date => d !== null)
+      .reduce<number>((min, d) => Math.min(min, d.getTime()), opts.now.getTime() + WAIT_RECHECK_MS);
+    const recheckAt = new Date(Math.max(expiry, opts.now.getTime() + 1000));
+    const parked = await this.apply(ws, id, claim.whenFull, {
+      now: opts.now,
+      watchdogAt: claim.whenFull.type === 'SCHEDULED' ? recheckAt : null,
+      priority: claim.priority,
+    });
+    const after = await Promise.all(claim.scopes.map((scope) => this.readSlots(ws, scope, claim.random)));
+    const freedMeanwhile = after.every((v) => chooseSlot(v, new Date(), 0) !== null);
+    return { ...parked, full: { recheckAt, freedMeanwhile } };
+  }
+
+  /**
+   * SCHEDULED → PENDING with the chosen slots as one atomic batch with preconditions (the
+   * run unchanged since it was read, each slot absent or unchanged since it was seen
+   * expired) instead of a transaction: many dispatchers racing for the same few slots
+   * then fail fast and look again, rather than queueing on each other's locks.
+   * Returns 'lost' when any precondition failed.
+   */
+  private async claim(
+    ws: string,
+    id: string,
+    proposed: ProposedState,
+    opts: ProposeOptions,
+    refs: DocumentReference[],
+    leaseUntil: Date,
+  ): Promise<ProposeResult | 'lost'> {
+    const ref = this.runs(ws).doc(id);
+    return guard(async () => {
+      const [snap, ...slots] = await this.db.getAll(ref, ...refs);
+      if (!snap?.exists) throw new NotFoundError(`run ${id}`);
+      const doc = RunDoc.parse(snap.data());
+      const decision = decide(doc.state, proposed, {
+        now: opts.now,
+        attempt: doc.attempt,
+        scheduledTime: new Date(doc.scheduledTime),
+        appliedTransitionIds: doc.transitionIds,
+      });
+      if (decision.kind !== 'accept' || !decision.applied) return { decision, run: toRun(doc) };
+      if (slots.some((s) => s.exists && !isFree(SlotDoc.parse(s.data()), opts.now))) return 'lost';
+      const now = opts.now.toISOString();
+      const seq = doc.stateSeq + 1;
+      const next: RunDoc = {
+        ...doc,
+        ...(opts.watchdogAt instanceof Date ? { watchdogAt: opts.watchdogAt.toISOString() } : {}),
+        state: decision.state,
+        ...stateFields({ state: decision.state, scheduledTime: doc.scheduledTime }),
+        heldSlots: refs.map((r) => r.path),
+        attempt: decision.attempt,
+        transitionIds:
+          proposed.transitionId === undefined
+            ? doc.transitionIds
+            : [...doc.transitionIds, proposed.transitionId].slice(-REMEMBERED_TRANSITIONS),
+        stateSeq: seq,
+        updatedAt: now,
+      };
+      const batch = this.db.batch();
+      const fields = clean(next);
+      for (const key of Object.keys(doc)) if (!(key in fields)) fields[key] = FieldValue.delete();
+      batch.update(ref, fields, { lastUpdateTime: snap.updateTime as Timestamp });
+      slots.forEach((s, i) => {
+        const slot: SlotDoc = {
+          holder: id,
+          attempt: doc.attempt,
+          workspace: ws,
+          leaseUntil: leaseUntil.toISOString(),
+        };
+        const slotRef = refs[i] as DocumentReference;
+        if (s.exists) batch.update(slotRef, slot, { lastUpdateTime: s.updateTime as Timestamp });
+        else batch.create(slotRef, slot);
+      });
+      batch.create(
+        ref.collection('states').doc(seqId(seq)),
+        clean({ ...decision.state, attempt: decision.attempt, seq } satisfies StateHistoryEntry),
+      );
+      try {
+        await batch.commit();
+      } catch (err) {
+        if (isPreconditionFailure(err)) return 'lost';
+        throw err;
+      }
+      return { decision, run: toRun(next) };
+    });
+  }
+
+  private async apply(
+    ws: string,
+    id: string,
+    proposed: ProposedState,
+    opts: ProposeOptions & { priority?: number },
+  ): Promise<ProposeResult> {
     const ref = this.runs(ws).doc(id);
     return guard(() =>
-      this.db.runTransaction(async (tx) => {
+      this.db.runTransaction(async (tx): Promise<ProposeResult> => {
         const snap = await tx.get(ref);
         if (!snap.exists) throw new NotFoundError(`run ${id}`);
         const doc = RunDoc.parse(snap.data());
@@ -221,7 +359,37 @@ export class FirestoreRunStore implements RunStore {
           appliedTransitionIds: doc.transitionIds,
           ...(opts.explicitRetry ? { explicitRetry: true } : {}),
         });
-        if (decision.kind !== 'accept' || !decision.applied) return { decision, run: toRun(doc) };
+        if (decision.kind !== 'accept' || !decision.applied) {
+          // A run parked again keeps its state, but its next look comes from this wait.
+          if (
+            opts.watchdogAt instanceof Date &&
+            decision.kind === 'accept' &&
+            doc.stateType === 'SCHEDULED'
+          ) {
+            tx.update(ref, { watchdogAt: opts.watchdogAt.toISOString() });
+          }
+          return { decision, run: toRun(doc) };
+        }
+        const terminal = TERMINAL_TYPES.has(decision.state.type);
+
+        // Reads first (Firestore transactions read before they write): the slots a terminal
+        // transition releases.
+        let held = doc.heldSlots;
+        let releasedSlots = 0;
+        const releasedKinds = new Set<SlotKind>();
+        if (terminal && doc.heldSlots !== undefined && doc.heldSlots.length > 0) {
+          const refs = doc.heldSlots.map((p) => this.db.doc(p));
+          const slots = await tx.getAll(...refs);
+          slots.forEach((s, i) => {
+            const slot = SlotDoc.parse(s.data() ?? {});
+            if (slot.holder === id && slot.attempt === doc.attempt) {
+              tx.delete(refs[i] as DocumentReference);
+              releasedSlots += 1;
+              releasedKinds.add(refs[i]?.path.includes('/workPools/') ? 'pool' : 'deployment');
+            }
+          });
+          held = undefined;
+        }
 
         const extra = opts.onAccept ? opts.onAccept(toRun(doc), decision) : {};
         const now = opts.now.toISOString();
@@ -232,8 +400,7 @@ export class FirestoreRunStore implements RunStore {
             : [...doc.transitionIds, proposed.transitionId].slice(-REMEMBERED_TRANSITIONS);
         const timing: Partial<Run> = {};
         if (decision.state.type === 'RUNNING' && doc.startTime === undefined) timing.startTime = now;
-        if (['COMPLETED', 'FAILED', 'CRASHED', 'CANCELLED'].includes(decision.state.type))
-          timing.endTime = now;
+        if (terminal) timing.endTime = now;
         const next: RunDoc = {
           ...doc,
           ...timing,
@@ -243,6 +410,8 @@ export class FirestoreRunStore implements RunStore {
             : { watchdogAt: opts.watchdogAt === null ? undefined : opts.watchdogAt.toISOString() }),
           state: decision.state,
           ...stateFields({ state: decision.state, scheduledTime: extra.scheduledTime ?? doc.scheduledTime }),
+          ...(opts.priority === undefined ? {} : { priority: opts.priority }),
+          heldSlots: held,
           attempt: decision.attempt,
           transitionIds,
           stateSeq: seq,
@@ -253,9 +422,73 @@ export class FirestoreRunStore implements RunStore {
           ref.collection('states').doc(seqId(seq)),
           clean({ ...decision.state, attempt: decision.attempt, seq } satisfies StateHistoryEntry),
         );
-        return { decision, run: toRun(next) };
+        return {
+          decision,
+          run: toRun(next),
+          ...(releasedSlots > 0 ? { releasedSlots, releasedKinds: [...releasedKinds] } : {}),
+        };
       }),
     );
+  }
+
+  private slotRef(ws: string, scope: SlotScope, index: number): DocumentReference {
+    const parent = scope.kind === 'pool' ? 'workPools' : 'deployments';
+    return this.db
+      .collection('workspaces')
+      .doc(ws)
+      .collection(parent)
+      .doc(scope.name)
+      .collection('slots')
+      .doc(String(index));
+  }
+
+  private async readSlots(ws: string, scope: SlotScope, random: number | undefined): Promise<SlotView[]> {
+    const indices = slotWindow(scope.limit, random ?? Math.random());
+    if (indices.length === 0) return [];
+    const snaps = await guard(() => this.db.getAll(...indices.map((i) => this.slotRef(ws, scope, i))));
+    return snaps.map((s, i) => ({ index: indices[i] as number, ...SlotDoc.parse(s.data() ?? {}) }));
+  }
+
+  renewSlots(ws: string, id: string, attempt: number, leaseUntil: Date): Promise<number> {
+    const ref = this.runs(ws).doc(id);
+    return guard(() =>
+      this.db.runTransaction(async (tx) => {
+        const snap = await tx.get(ref);
+        if (!snap.exists) return 0;
+        const doc = RunDoc.parse(snap.data());
+        if (doc.attempt !== attempt || doc.heldSlots === undefined || doc.heldSlots.length === 0) return 0;
+        const refs = doc.heldSlots.map((p) => this.db.doc(p));
+        const slots = await tx.getAll(...refs);
+        let renewed = 0;
+        slots.forEach((s, i) => {
+          const slot = SlotDoc.parse(s.data() ?? {});
+          // A slot whose lease ran out and was taken by another run stays theirs.
+          if (slot.holder !== id || slot.attempt !== attempt) return;
+          tx.update(refs[i] as DocumentReference, { leaseUntil: leaseUntil.toISOString() });
+          renewed += 1;
+        });
+        return renewed;
+      }),
+    );
+  }
+
+  listWaiting(
+    ws: string,
+    scope: { workPool: string } | { deployment: string },
+    limit: number,
+  ): Promise<Run[]> {
+    return guard(async () => {
+      let query: Query = this.runs(ws).where('stateName', '==', 'AwaitingConcurrencySlot');
+      if ('workPool' in scope) {
+        issuedQueryShapes.add('waitingInPool');
+        query = query.where('workPool', '==', scope.workPool).orderBy('priority', 'desc');
+      } else {
+        issuedQueryShapes.add('waitingInDeployment');
+        query = query.where('deployment', '==', scope.deployment);
+      }
+      const snap = await query.orderBy('scheduledTime').limit(limit).get();
+      return snap.docs.map((d) => toRun(RunDoc.parse(d.data())));
+    });
   }
 
   recordExecution(ws: string, id: string, execution: Execution, watchdogAt: Date): Promise<Run> {
@@ -391,6 +624,13 @@ function mergeTaskRun(prev: TaskRun, next: TaskRun): TaskRun {
     startTime: prev.startTime ?? next.startTime,
     parameterNames: [...new Set([...prev.parameterNames, ...next.parameterNames])],
   };
+}
+
+/** FAILED_PRECONDITION, ABORTED, ALREADY_EXISTS, NOT_FOUND: someone else wrote first. */
+function isPreconditionFailure(err: unknown): boolean {
+  const code =
+    typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
+  return code === 9 || code === 10 || code === 6 || code === 5;
 }
 
 export function seqId(seq: number): string {

@@ -86,6 +86,8 @@ describe('composite indexes', () => {
     await runs.listLogs('ws', 'run', { level: 'ERROR', pageSize: 5 });
     await runs.listOverdue(new Date(), 5);
     await runs.listLate(new Date(), 5);
+    await runs.listWaiting('ws', { workPool: 'p' }, 5);
+    await runs.listWaiting('ws', { deployment: 'd' }, 5);
     const runStoreShapes = Object.entries(QUERY_SHAPES)
       .filter(([, shape]) => shape.collectionGroup === 'runs' || shape.collectionGroup === 'logs')
       .map(([name]) => name)
