@@ -19,6 +19,10 @@ export const CreateProjectBody = z.strictObject({
 export const CreateServiceAccountBody = z.strictObject({
   accountId: z.string().min(1),
   displayName: z.string().optional(),
+  description: z.string().max(256).optional(),
+});
+export const UpdateServiceAccountBody = z.strictObject({
+  description: z.string().max(256),
 });
 export const GrantBody = z
   .strictObject({
@@ -120,8 +124,13 @@ export function createControlServer(): { server: Server; setDeps(deps: ControlDe
   });
   on('POST', /^\/v1\/projects\/([^/]+)\/serviceAccounts$/, async (req, [project]) => {
     const body = parse(CreateServiceAccountBody, await jsonBody(req));
-    const sa = d().iam.createServiceAccount(project!, body.accountId, body.displayName);
+    const sa = d().iam.createServiceAccount(project!, body.accountId, body.displayName, body.description);
     return { email: sa.email, uniqueId: sa.uniqueId, projectId: sa.projectId };
+  });
+  on('PATCH', /^\/v1\/projects\/([^/]+)\/serviceAccounts\/([^/]+)$/, async (req, [project, email]) => {
+    const body = parse(UpdateServiceAccountBody, await jsonBody(req));
+    const sa = d().iam.setDescription(project!, email!, body.description);
+    return { email: sa.email, uniqueId: sa.uniqueId, projectId: sa.projectId, description: sa.description };
   });
   on('POST', /^\/v1\/projects\/([^/]+)\/serviceAccounts\/([^/]+)\/keys$/, async (_req, [project, email]) =>
     d().iam.createKey(project!, email!),

@@ -53,8 +53,19 @@ export class EmulatorControl {
     return this.call('POST', '/v1/projects', { projectId, ...(projectNumber ? { projectNumber } : {}) });
   }
 
-  createServiceAccount(projectId: string, accountId: string): Promise<{ email: string; uniqueId: string }> {
-    return this.call('POST', `/v1/projects/${projectId}/serviceAccounts`, { accountId });
+  createServiceAccount(
+    projectId: string,
+    accountId: string,
+    opts: { displayName?: string; description?: string } = {},
+  ): Promise<{ email: string; uniqueId: string }> {
+    return this.call('POST', `/v1/projects/${projectId}/serviceAccounts`, { accountId, ...opts });
+  }
+
+  /** Replaces a service account's description (what a customer edits in the console or Terraform). */
+  async setServiceAccountDescription(projectId: string, email: string, description: string): Promise<void> {
+    await this.call('PATCH', `/v1/projects/${projectId}/serviceAccounts/${encodeURIComponent(email)}`, {
+      description,
+    });
   }
 
   createKey(projectId: string, email: string): Promise<ServiceAccountKeyJson> {

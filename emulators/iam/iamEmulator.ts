@@ -8,7 +8,7 @@ const MAX_TOKEN_LIFETIME_S = 3600;
 
 /**
  * Resource Manager v3 (`projects.get`, `projects.testIamPermissions`), IAM admin v1
- * (`projects.serviceAccounts.testIamPermissions`) and IAM Credentials v1
+ * (`projects.serviceAccounts.get`, `projects.serviceAccounts.testIamPermissions`) and IAM Credentials v1
  * (`generateAccessToken`, `generateIdToken`) on one REST server:
  * their paths do not overlap, so one address serves both clients.
  */
@@ -80,6 +80,52 @@ export async function startIamEmulator(ctx: EmulatorContext, iam: IamState): Pro
             )
           : [];
         return { permissions: held };
+      },
+    },
+    {
+      // IAM admin v1 `projects.serviceAccounts.get` (google.iam.admin.v1 GetServiceAccount).
+      method: 'GetServiceAccount',
+      verb: 'GET',
+      path: '/v1/{name=projects/*/serviceAccounts/*}',
+      handler: async (req, call) => {
+        const principal = iam.authenticate(call.authorization);
+        const m = /^projects\/([^/]+)\/serviceAccounts\/([^/]+)$/.exec(asString(req.name));
+        if (!m) throw invalidArgument(`Invalid service account name '${asString(req.name)}'.`, 'name');
+        const [projectRef, email] = [m[1]!, m[2]!];
+        const sa = iam.findServiceAccount(email);
+        const inProject =
+          sa && (projectRef === '-' || iam.findProject(projectRef)?.projectId === sa.projectId);
+        const permission = 'iam.serviceAccounts.get';
+        if (
+          !sa ||
+          !inProject ||
+          !iam.hasPermission(principal.member, permission, { projectId: sa.projectId, serviceAccount: email })
+        ) {
+          // NOT_FOUND only to a caller who may read the named project's accounts; anyone else
+          // gets PERMISSION_DENIED whether or not the account exists (no existence oracle).
+          const project = projectRef === '-' ? undefined : iam.findProject(projectRef);
+          if (project && iam.hasPermission(principal.member, permission, { projectId: project.projectId })) {
+            throw new ApiError(5, `Unknown service account`);
+          }
+          throw new ApiError(7, `Permission '${permission}' denied on resource (or it may not exist).`, [
+            {
+              '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+              reason: 'IAM_PERMISSION_DENIED',
+              domain: 'iam.googleapis.com',
+              metadata: { permission },
+            },
+          ]);
+        }
+        // proto3 JSON: an empty description is omitted, as Google does.
+        return {
+          name: `projects/${sa.projectId}/serviceAccounts/${sa.email}`,
+          projectId: sa.projectId,
+          uniqueId: sa.uniqueId,
+          email: sa.email,
+          ...(sa.displayName ? { displayName: sa.displayName } : {}),
+          ...(sa.description ? { description: sa.description } : {}),
+          oauth2ClientId: sa.uniqueId,
+        };
       },
     },
     {

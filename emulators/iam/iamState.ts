@@ -48,6 +48,7 @@ interface ServiceAccount {
   projectId: string;
   uniqueId: string;
   displayName: string;
+  description: string;
   keys: Map<string, ServiceAccountKey>;
   grants: Grants;
 }
@@ -91,6 +92,8 @@ export interface IamSnapshot {
     projectId: string;
     uniqueId: string;
     displayName: string;
+    /** Absent in snapshots written before descriptions existed. */
+    description?: string;
     keys: { keyId: string; publicKeyPem: string; disabled: boolean; validAfterTime: string }[];
     grants: SerializedGrants;
   }[];
@@ -135,7 +138,12 @@ export class IamState {
     return project;
   }
 
-  createServiceAccount(projectId: string, accountId: string, displayName = ''): ServiceAccount {
+  createServiceAccount(
+    projectId: string,
+    accountId: string,
+    displayName = '',
+    description = '',
+  ): ServiceAccount {
     const project = this.requireProject(projectId);
     if (!/^[a-z]([-a-z0-9]{4,28}[a-z0-9])$/.test(accountId)) {
       throw new ApiError(
@@ -150,6 +158,7 @@ export class IamState {
       projectId: project.projectId,
       uniqueId: `1${String(randomInt(1_000_000_000, 9_999_999_999))}${String(randomInt(1_000_000_000, 9_999_999_999))}`,
       displayName,
+      description: checkedDescription(description),
       keys: new Map(),
       grants: newGrants(),
     };
@@ -166,6 +175,13 @@ export class IamState {
     if (!sa || (projectId !== '-' && this.findProject(projectId)?.projectId !== sa.projectId)) {
       throw new ApiError(5, `Service account ${email} not found in project '${projectId}'.`);
     }
+    return sa;
+  }
+
+  /** Sets the description, as `projects.serviceAccounts.patch` with update mask `description` would. */
+  setDescription(projectId: string, email: string, description: string): ServiceAccount {
+    const sa = this.requireServiceAccount(projectId, email);
+    sa.description = checkedDescription(description);
     return sa;
   }
 
@@ -396,6 +412,7 @@ export class IamState {
         projectId: sa.projectId,
         uniqueId: sa.uniqueId,
         displayName: sa.displayName,
+        description: sa.description,
         keys: [...sa.keys.values()].map((k) => ({
           keyId: k.keyId,
           publicKeyPem: k.publicKeyPem,
@@ -414,11 +431,20 @@ export class IamState {
     for (const sa of snapshot.serviceAccounts) {
       this.serviceAccounts.set(sa.email, {
         ...sa,
+        description: sa.description ?? '',
         keys: new Map(sa.keys.map((k) => [k.keyId, { ...k, publicKey: createPublicKey(k.publicKeyPem) }])),
         grants: deserializeGrants(sa.grants),
       });
     }
   }
+}
+
+/** Google limits a service account's description to 256 characters. */
+function checkedDescription(description: string): string {
+  if (description.length > 256) {
+    throw new ApiError(3, 'The description of a service account must be at most 256 characters.');
+  }
+  return description;
 }
 
 function addTo(map: Map<string, Set<string>>, member: string, value: string): void {

@@ -39,3 +39,13 @@ export const CUSTOMER_PROJECT_LEVEL_PERMISSIONS = CUSTOMER_PROJECT_PERMISSIONS.f
 );
 /** Granted on (and verified against) the work pool's runtime service account. */
 export const CUSTOMER_RUNTIME_SERVICE_ACCOUNT_PERMISSIONS = ['iam.serviceAccounts.actAs'] as const;
+
+/**
+ * Granted to the launcher account on ITSELF (never on the project, which would let pushrun
+ * read every service account of the customer). An impersonation credential is only trusted
+ * once pushrun, acting as the launcher, has read the account's description and found the
+ * workspace named there (shared/domain/workspaceBinding.ts); that read is IAM admin
+ * `projects.serviceAccounts.get`. Used at registration and verification by the API only,
+ * so it is not part of CUSTOMER_PROJECT_PERMISSIONS (what the dispatcher and monitor use).
+ */
+export const CUSTOMER_LAUNCHER_SERVICE_ACCOUNT_PERMISSIONS = ['iam.serviceAccounts.get'] as const;

@@ -44,4 +44,22 @@ export interface PermissionChecker {
     serviceAccountEmail: string,
     permissions: readonly string[],
   ): Promise<string[]>;
+  /**
+   * Reads a service account as the credential (IAM admin `projects.serviceAccounts.get`),
+   * which needs `iam.serviceAccounts.get` on the account. Returns its e-mail and
+   * description ('' when it has none), or undefined when the credential may not read it or
+   * it does not exist (Google does not tell the two apart for a caller without access).
+   * Throws like the other methods: PermissionDeniedError when the credential cannot
+   * authenticate at all, RetryableError when Google is unreachable.
+   */
+  readServiceAccount(
+    cred: CustomerCredential,
+    serviceAccountEmail: string,
+  ): Promise<ServiceAccountInfo | undefined>;
+}
+
+/** What pushrun reads of a customer's service account. */
+export interface ServiceAccountInfo {
+  email: string;
+  description: string;
 }

@@ -7,6 +7,7 @@ import {
 import type { DataKeyCache } from '../domain/envelope.js';
 import { openSecret, sealSecret } from '../domain/envelope.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../domain/errors.js';
+import { descriptionBindsWorkspace, workspaceBindingToken } from '../domain/workspaceBinding.js';
 import type { CredentialStore } from '../ports/credentialStore.js';
 import {
   type CustomerCredential,
@@ -61,7 +62,46 @@ async function missingOnProject(
 }
 
 /**
- * Registers a credential: checks its shape, proves in the customer project that
+ * Proves that the customer owning an impersonated account meant it for workspace `ws`:
+ * pushrun, acting as the account, reads its description, which must name the workspace
+ * (shared/domain/workspaceBinding.ts). pushrun has one platform identity that every keyless
+ * customer trusts, so without this any workspace could name another customer's account.
+ *
+ * Key credentials need no such proof: holding the private key is itself the owner's
+ * consent, and a key reaches pushrun only from whoever registers it.
+ *
+ * The message never echoes the description: it may name another customer's workspace.
+ */
+async function checkWorkspaceBinding(
+  deps: CredentialDeps,
+  ws: string,
+  cred: CustomerCredential & { kind: 'impersonation' },
+): Promise<void> {
+  const email = cred.serviceAccountEmail;
+  const token = workspaceBindingToken(ws);
+  const account = await deps.permissions.readServiceAccount(cred, email);
+  if (!account) {
+    throw new InvalidArgumentError(
+      `pushrun cannot read service account ${email} as itself: grant it iam.serviceAccounts.get on itself (the customer-onboarding module does), and set its description to contain ${token}`,
+      [
+        {
+          field: 'serviceAccountEmail',
+          issue: `cannot read the account to find ${token} in its description`,
+        },
+      ],
+    );
+  }
+  if (!descriptionBindsWorkspace(account.description, ws)) {
+    throw new InvalidArgumentError(
+      `service account ${email} is not bound to workspace ${ws}: its description must contain ${token} as a separate word (the customer-onboarding module sets it)`,
+      [{ field: 'serviceAccountEmail', issue: `description does not contain ${token}` }],
+    );
+  }
+}
+
+/**
+ * Registers a credential: checks its shape, for impersonation that the account's owner
+ * bound it to this workspace, proves in the customer project that
  * it holds every permission pushrun needs (400 naming each missing one, nothing
  * stored), then seals the key under the workspace's KMS key and stores it.
  */
@@ -86,6 +126,9 @@ export async function registerCredential(
   if (await deps.credentials.get(ws, req.name))
     throw new FailedPreconditionError(`credential ${req.name} already exists`);
 
+  // Before the permission check: a workspace that names someone else's account learns
+  // nothing about what that account may do.
+  if (cred.kind === 'impersonation') await checkWorkspaceBinding(deps, ws, cred);
   const missing = await missingOnProject(deps, cred, req.projectId);
   if (missing.length > 0) {
     throw new InvalidArgumentError(
@@ -136,7 +179,11 @@ export async function openCredential(
   }
 }
 
-/** Re-checks the permissions of a stored credential and records the result. */
+/**
+ * Re-checks a stored credential and records the result. An impersonated account whose
+ * description no longer names this workspace is refused (400 naming serviceAccountEmail),
+ * as at registration, and nothing is recorded.
+ */
 export async function verifyCredential(
   deps: CredentialDeps,
   ws: string,
@@ -146,6 +193,7 @@ export async function verifyCredential(
   const record = await deps.credentials.get(ws, name);
   if (!record) throw new NotFoundError(`credential ${name}`);
   const cred = await openCredential(deps, ws, name);
+  if (cred.kind === 'impersonation') await checkWorkspaceBinding(deps, ws, cred);
   const missing = await missingOnProject(deps, cred, record.credential.projectId);
   const credential = await deps.credentials.update(ws, name, (c) => ({
     ...c,

@@ -1,10 +1,12 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these are Terraform expressions as hcl2json renders them, not JS templates
 import { describe, expect, it } from 'vitest';
 import {
+  CUSTOMER_LAUNCHER_SERVICE_ACCOUNT_PERMISSIONS,
   CUSTOMER_PROJECT_LEVEL_PERMISSIONS,
   CUSTOMER_PROJECT_PERMISSIONS,
   CUSTOMER_RUNTIME_SERVICE_ACCOUNT_PERMISSIONS,
 } from '../../shared/domain/customerPermissions.js';
+import { workspaceBindingToken } from '../../shared/domain/workspaceBinding.js';
 import { type HclBody, parseModule, resources } from './support.js';
 
 const MODULE = 'terraform/modules/customer-onboarding';
@@ -25,6 +27,14 @@ function permissionsOf(roleName: string): string[] {
 }
 
 const LAUNCHER = '${google_service_account.pushrun.member}';
+const LAUNCHER_ACCOUNT = '${google_service_account.pushrun.name}';
+/** A role reference, with or without a `[0]` index (a role created only in keyless mode). */
+function customRoleOfIndexed(binding: HclBody): string | undefined {
+  return (
+    customRoleOf(binding) ??
+    /^\$\{google_project_iam_custom_role\.([\w-]+)\[0\]\.(name|id)\}$/.exec(String(binding.role))?.[1]
+  );
+}
 
 describe('customer onboarding grants', () => {
   it("grants pushrun's launcher account, on the project, exactly the project-level permissions", () => {
@@ -39,7 +49,7 @@ describe('customer onboarding grants', () => {
 
   it('grants actAs on the runtime service account only, through a one-permission custom role', () => {
     const saGrants = Object.values(resources(mod, 'google_service_account_iam_member')).filter(
-      (b) => b.member === LAUNCHER,
+      (b) => b.member === LAUNCHER && b.service_account_id !== LAUNCHER_ACCOUNT,
     );
     expect(saGrants).toHaveLength(1);
     const grant = saGrants[0] as HclBody;
@@ -49,10 +59,32 @@ describe('customer onboarding grants', () => {
     expect(permissionsOf(role as string)).toEqual([...CUSTOMER_RUNTIME_SERVICE_ACCOUNT_PERMISSIONS]);
   });
 
-  it('together the grants are exactly CUSTOMER_PROJECT_PERMISSIONS, the list credential verification asks for', () => {
+  it('keyless, lets the launcher read itself only, through a one-permission custom role', () => {
+    const selfGrants = Object.values(resources(mod, 'google_service_account_iam_member')).filter(
+      (b) => b.member === LAUNCHER && b.service_account_id === LAUNCHER_ACCOUNT,
+    );
+    expect(selfGrants).toHaveLength(1);
+    const grant = selfGrants[0] as HclBody;
+    expect(grant.count).toMatch(/local\.keyless/);
+    const role = customRoleOfIndexed(grant);
+    expect(role).toBeDefined();
+    expect(customRoles[role as string]?.count).toMatch(/local\.keyless/);
+    expect(permissionsOf(role as string)).toEqual([...CUSTOMER_LAUNCHER_SERVICE_ACCOUNT_PERMISSIONS]);
+  });
+
+  it('binds the launcher account to the workspace in its description, as a word pushrun checks', () => {
+    const launcher = resources(mod, 'google_service_account').pushrun as HclBody;
+    const description = String(launcher.description);
+    const token = workspaceBindingToken('${var.workspace}');
+    expect(description.split(/[\s,;]+/)).toContain(token);
+  });
+
+  it('together the grants are exactly CUSTOMER_PROJECT_PERMISSIONS plus the launcher reading itself', () => {
     const granted = Object.keys(customRoles).flatMap(permissionsOf);
     expect(new Set(granted).size).toBe(granted.length);
-    expect(granted.sort()).toEqual([...CUSTOMER_PROJECT_PERMISSIONS].sort());
+    expect(granted.sort()).toEqual(
+      [...CUSTOMER_PROJECT_PERMISSIONS, ...CUSTOMER_LAUNCHER_SERVICE_ACCOUNT_PERMISSIONS].sort(),
+    );
     expect(
       [...CUSTOMER_PROJECT_LEVEL_PERMISSIONS, ...CUSTOMER_RUNTIME_SERVICE_ACCOUNT_PERMISSIONS].sort(),
     ).toEqual([...CUSTOMER_PROJECT_PERMISSIONS].sort());
@@ -63,7 +95,7 @@ describe('customer onboarding grants', () => {
       ...Object.values(resources(mod, 'google_project_iam_member')),
       ...Object.values(resources(mod, 'google_service_account_iam_member')),
     ].filter((b) => b.member === LAUNCHER);
-    for (const binding of all) expect(customRoleOf(binding)).toBeDefined();
+    for (const binding of all) expect(customRoleOfIndexed(binding)).toBeDefined();
     expect(mod.resource?.google_project_iam_binding).toBeUndefined();
     expect(mod.resource?.google_project_iam_policy).toBeUndefined();
   });

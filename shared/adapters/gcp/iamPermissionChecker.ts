@@ -1,12 +1,17 @@
 import type { ProjectsClient } from '@google-cloud/resource-manager';
 import type { AuthClient } from 'google-auth-library';
+import { z } from 'zod';
 import {
   InvalidArgumentError,
   LaunchRefusedError,
   PermissionDeniedError,
   PushrunError,
 } from '../../domain/errors.js';
-import type { CustomerCredential, PermissionChecker } from '../../ports/customerAccess.js';
+import type {
+  CustomerCredential,
+  PermissionChecker,
+  ServiceAccountInfo,
+} from '../../ports/customerAccess.js';
 import { BoundedCache, credentialIdentity } from './customerAuth.js';
 import { createProjectsClient } from './googleClients.js';
 import { googleStatusOf, translateCustomerCallError } from './googleErrors.js';
@@ -15,6 +20,12 @@ const IAM_ADMIN_ENDPOINT = 'https://iam.googleapis.com';
 const MAX_CACHED_CLIENTS = 64;
 /** A verification is interactive (an API request waits on it): fail fast rather than hang. */
 const REQUEST_TIMEOUT_MS = 30_000;
+
+/** The fields of an IAM admin `ServiceAccount` pushrun reads; proto3 JSON omits an empty description. */
+const ServiceAccountResource = z.object({
+  email: z.string().min(3),
+  description: z.string().optional(),
+});
 
 export interface IamPermissionCheckerOptions {
   /** Builds the auth client of a customer credential (createCustomerAuth). */
@@ -29,8 +40,9 @@ export interface IamPermissionCheckerOptions {
 /**
  * PermissionChecker on Google's `testIamPermissions`: Resource Manager v3
  * `projects.testIamPermissions` for the project, IAM admin v1
- * `projects.serviceAccounts.testIamPermissions` for a service account (no Node client
- * exists for the IAM admin API, so that one is a REST call through the auth client).
+ * `projects.serviceAccounts.testIamPermissions` for a service account, and IAM admin v1
+ * `projects.serviceAccounts.get` to read an account (no Node client exists for the IAM
+ * admin API, so those are REST calls through the auth client).
  *
  * Returns the granted subset of the permissions asked, in the order asked. A project or
  * account the credential cannot see grants nothing (an empty subset, not an error), so a
@@ -90,6 +102,30 @@ export class IamPermissionChecker implements PermissionChecker {
     }
   }
 
+  async readServiceAccount(
+    cred: CustomerCredential,
+    serviceAccountEmail: string,
+  ): Promise<ServiceAccountInfo | undefined> {
+    let data: unknown;
+    try {
+      const authClient = await this.opts.auth.authClientFor(cred);
+      const res = await authClient.request<unknown>({
+        url: `${this.iamAdminBase}/v1/projects/-/serviceAccounts/${encodeURIComponent(serviceAccountEmail)}`,
+        method: 'GET',
+        timeout: REQUEST_TIMEOUT_MS,
+      });
+      data = res.data;
+    } catch (err) {
+      this.inaccessibleOrThrow(err, `reading service account ${serviceAccountEmail}`);
+      return undefined;
+    }
+    const parsed = ServiceAccountResource.safeParse(data);
+    // Google answering a shape we cannot read is not the customer's doing: a bug or an API change.
+    if (!parsed.success)
+      throw new Error(`IAM returned an unreadable service account for ${serviceAccountEmail}`);
+    return { email: parsed.data.email, description: parsed.data.description ?? '' };
+  }
+
   private projectsClient(cred: CustomerCredential, authClient: AuthClient): Promise<ProjectsClient> {
     const identity = credentialIdentity(cred);
     let client = this.projects.get(identity);
@@ -103,9 +139,18 @@ export class IamPermissionChecker implements PermissionChecker {
 
   /** Maps a failed check to what PermissionChecker promises; an inaccessible resource grants nothing. */
   private refusal(err: unknown, what: string): string[] {
+    this.inaccessibleOrThrow(err, what);
+    return [];
+  }
+
+  /**
+   * Returns when the call failed because the resource is inaccessible to (or unknown to) the
+   * credential; throws what PermissionChecker promises otherwise.
+   */
+  private inaccessibleOrThrow(err: unknown, what: string): void {
     const status = err instanceof PushrunError ? undefined : googleStatusOf(err)?.status;
     // Google may answer 403/404 instead of an empty subset for a resource the caller cannot see.
-    if (status === 'PERMISSION_DENIED' || status === 'NOT_FOUND') return [];
+    if (status === 'PERMISSION_DENIED' || status === 'NOT_FOUND') return;
     const translated = translateCustomerCallError(err, what);
     if (translated instanceof LaunchRefusedError) {
       if (translated.reason === 'INVALID_ARGUMENT') {

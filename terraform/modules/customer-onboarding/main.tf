@@ -26,7 +26,12 @@ resource "google_service_account" "pushrun" {
   project      = var.project_id
   account_id   = var.service_account_id
   display_name = "pushrun launcher"
-  description  = "pushrun (workspace ${var.workspace}) creates, runs, watches, cancels and deletes Cloud Run jobs as this account."
+  # The first word binds this account to ONE pushrun workspace. pushrun impersonates keyless
+  # launchers with a single platform identity that every customer trusts, so before it
+  # accepts (and on every verification of) a keyless credential it reads this description
+  # as the account and refuses unless the registering workspace is named here, as a whole
+  # word. Only this project's IAM admins can change it; pushrun has no update permission.
+  description = "pushrun-workspace:${var.workspace} pushrun creates, runs, watches, cancels and deletes Cloud Run jobs as this account."
 
   depends_on = [google_project_service.required]
 }
@@ -88,6 +93,31 @@ resource "google_project_iam_custom_role" "runtime_user" {
 resource "google_service_account_iam_member" "launcher_acts_as_runtime" {
   service_account_id = "projects/${var.project_id}/serviceAccounts/${local.runtime_service_account_email}"
   role               = google_project_iam_custom_role.runtime_user.name
+  member             = google_service_account.pushrun.member
+}
+
+# ---------------------------------------------------------------------------------------
+# Keyless: the launcher may read itself, so pushrun (acting as it) can read the workspace
+# binding in its description. A one-permission custom role granted on the launcher account
+# only: roles/iam.serviceAccountViewer would also list every account of the project and
+# read their keys and IAM policies, and iam.serviceAccounts.get on the project would read
+# every account. Key mode needs no binding (holding the key is the proof), hence no grant.
+
+resource "google_project_iam_custom_role" "self_reader" {
+  count = local.keyless ? 1 : 0
+
+  project     = var.project_id
+  role_id     = "${var.role_id_prefix}SelfReader"
+  title       = "pushrun launcher self-reader"
+  description = "Read the pushrun launcher service account itself, whose description names its pushrun workspace (granted on that account only)."
+  permissions = ["iam.serviceAccounts.get"]
+}
+
+resource "google_service_account_iam_member" "launcher_reads_itself" {
+  count = local.keyless ? 1 : 0
+
+  service_account_id = google_service_account.pushrun.name
+  role               = google_project_iam_custom_role.self_reader[0].name
   member             = google_service_account.pushrun.member
 }
 
@@ -182,12 +212,14 @@ resource "restapi_object" "credential" {
   # The API has no update for credentials: any change registers a new one.
   force_new = ["name", "kind", "projectId", "serviceAccountEmail", "serviceAccountKey"]
 
-  # pushrun verifies the credential on registration (testIamPermissions in this project),
-  # so the grants must exist first.
+  # pushrun verifies the credential on registration (testIamPermissions in this project;
+  # keyless, the workspace binding in the launcher's description), so the grants must exist first.
   depends_on = [
     google_project_iam_member.launcher,
     google_service_account_iam_member.launcher_acts_as_runtime,
     google_service_account_iam_member.pushrun_token_creator,
+    # and, keyless, reads the launcher's description as the launcher.
+    google_service_account_iam_member.launcher_reads_itself,
   ]
 
   lifecycle {

@@ -19,9 +19,10 @@ output "work_pool_name" {
 }
 
 output "granted_roles" {
-  description = "The custom roles granted to pushrun: on the project, and on the runtime service account."
+  description = "The custom roles granted to pushrun: on the project, on the runtime service account, and (keyless) on the launcher account itself."
   value = {
-    project                 = google_project_iam_custom_role.launcher.name
-    runtime_service_account = google_project_iam_custom_role.runtime_user.name
+    project                  = google_project_iam_custom_role.launcher.name
+    runtime_service_account  = google_project_iam_custom_role.runtime_user.name
+    launcher_service_account = local.keyless ? google_project_iam_custom_role.self_reader[0].name : null
   }
 }

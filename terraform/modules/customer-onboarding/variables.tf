@@ -17,7 +17,7 @@ variable "region" {
 }
 
 variable "workspace" {
-  description = "The pushrun workspace (slug) to register the credential and work pool in."
+  description = "The pushrun workspace (slug) to register the credential and work pool in. The launcher account's description names it (pushrun-workspace:<workspace>): pushrun accepts a keyless credential for that workspace only."
   type        = string
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{0,62}$", var.workspace))

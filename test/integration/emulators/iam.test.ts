@@ -341,6 +341,65 @@ describe('IAM of the emulators: every Cloud Run call is authenticated and author
     ).rejects.toMatchObject({ status: 401, response: { data: { error: { status: 'UNAUTHENTICATED' } } } });
   });
 
+  it('serviceAccounts.get (IAM admin v1) reads an account, description included, with iam.serviceAccounts.get on it', async () => {
+    const { email, key } = await newAccount(CUSTOMER, 'sa-reader');
+    const { email: target } = await control.createServiceAccount(CUSTOMER, 'sa-described', {
+      displayName: 'described',
+      description: 'pushrun-workspace:acme launches jobs',
+    });
+    const caller = jwtFromKey(key);
+    caller.useJWTAccessWithScope = true;
+    const get = (name: string) =>
+      caller.request<Record<string, unknown>>({
+        url: `http://${emulators.endpoints.iam}/v1/${name}`,
+        method: 'GET',
+      });
+    // Without the permission: PERMISSION_DENIED, for an existing and an unknown account alike.
+    await expect(get(`projects/-/serviceAccounts/${target}`)).rejects.toMatchObject({
+      status: 403,
+      response: { data: { error: { status: 'PERMISSION_DENIED' } } },
+    });
+    await expect(
+      get(`projects/-/serviceAccounts/nobody@${CUSTOMER}.iam.gserviceaccount.com`),
+    ).rejects.toMatchObject({ status: 403 });
+    // Granted on the account only, as the onboarding module grants the launcher on itself.
+    await control.grant(
+      CUSTOMER,
+      `serviceAccount:${email}`,
+      { permissions: ['iam.serviceAccounts.get'] },
+      target,
+    );
+    const read = await get(`projects/-/serviceAccounts/${target}`);
+    expect(read.data).toMatchObject({
+      name: `projects/${CUSTOMER}/serviceAccounts/${target}`,
+      projectId: CUSTOMER,
+      email: target,
+      displayName: 'described',
+      description: 'pushrun-workspace:acme launches jobs',
+    });
+    expect(read.data.uniqueId).toMatch(/^\d+$/);
+    expect((await get(`projects/${CUSTOMER}/serviceAccounts/${target}`)).data.email).toBe(target);
+    // A PATCH of the control API changes what the next read returns.
+    await control.setServiceAccountDescription(CUSTOMER, target, 'pushrun-workspace:globex');
+    expect((await get(`projects/-/serviceAccounts/${target}`)).data.description).toBe(
+      'pushrun-workspace:globex',
+    );
+    // An empty description is omitted, as proto3 JSON does.
+    await control.setServiceAccountDescription(CUSTOMER, target, '');
+    expect((await get(`projects/-/serviceAccounts/${target}`)).data).not.toHaveProperty('description');
+    // The grant says nothing about another account; a project-level grant reads every account,
+    // and then an unknown account is NOT_FOUND rather than PERMISSION_DENIED.
+    await expect(get(`projects/-/serviceAccounts/${email}`)).rejects.toMatchObject({ status: 403 });
+    await control.grant(CUSTOMER, `serviceAccount:${email}`, { permissions: ['iam.serviceAccounts.get'] });
+    expect((await get(`projects/-/serviceAccounts/${email}`)).data.email).toBe(email);
+    await expect(
+      get(`projects/${CUSTOMER}/serviceAccounts/nobody@${CUSTOMER}.iam.gserviceaccount.com`),
+    ).rejects.toMatchObject({ status: 404 });
+    await expect(control.setServiceAccountDescription(CUSTOMER, target, 'x'.repeat(257))).rejects.toThrow(
+      /400/,
+    );
+  });
+
   it('the control API signs ID tokens that verify against the JWKS at jwksUri', async () => {
     const idToken = await control.idToken('alice@example.com', 'pushrun-api');
     const verifier = new OAuth2Client();
