@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCustomerAuth } from '../../../shared/adapters/gcp/customerAuth.js';
 import { IamPermissionChecker } from '../../../shared/adapters/gcp/iamPermissionChecker.js';
 import {
+  CUSTOMER_LAUNCHER_SERVICE_ACCOUNT_PERMISSIONS,
   CUSTOMER_PROJECT_LEVEL_PERMISSIONS,
   CUSTOMER_RUNTIME_SERVICE_ACCOUNT_PERMISSIONS,
 } from '../../../shared/domain/customerPermissions.js';
@@ -117,6 +118,31 @@ describe('IamPermissionChecker', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermissionDeniedError);
     expect((err as Error).message).toContain('roles/iam.serviceAccountTokenCreator');
+  });
+
+  it('readServiceAccount reads the description with iam.serviceAccounts.get on the account, else undefined', async () => {
+    const { email, credential } = await p.newLauncher('checker-reader');
+    // Not granted on itself: Google answers 403, which the port reports as unreadable.
+    expect(await checker.readServiceAccount(credential, email)).toBeUndefined();
+    await p.control.grant(
+      p.projectId,
+      `serviceAccount:${email}`,
+      { permissions: [...CUSTOMER_LAUNCHER_SERVICE_ACCOUNT_PERMISSIONS] },
+      email,
+    );
+    expect(await checker.readServiceAccount(credential, email)).toEqual({ email, description: '' });
+    await p.control.setServiceAccountDescription(p.projectId, email, 'pushrun-workspace:acme');
+    expect(await checker.readServiceAccount(credential, email)).toEqual({
+      email,
+      description: 'pushrun-workspace:acme',
+    });
+    // The grant is on this account only: others stay unreadable, unknown ones too.
+    expect(await checker.readServiceAccount(credential, p.runtimeEmail)).toBeUndefined();
+    expect(
+      await checker.readServiceAccount(credential, `nobody@${p.projectId}.iam.gserviceaccount.com`),
+    ).toBeUndefined();
+    await p.control.addFault({ service: 'iam', method: 'GetServiceAccount', code: 14, count: 1 });
+    await expect(checker.readServiceAccount(credential, email)).rejects.toBeInstanceOf(RetryableError);
   });
 
   it('Google unavailable is a RetryableError, for both checks', async () => {
