@@ -2,6 +2,7 @@ import { startFirestoreEmulator } from '../scripts/firestoreEmulator.js';
 import { benchCreateRun } from './createRun.js';
 import { installFirestoreCounter } from './firestoreCounter.js';
 import { benchPushExecution } from './pushExecution.js';
+import { benchScheduler } from './scheduler.js';
 
 /**
  * `npm run bench`: starts its own Firestore emulator (and the project's
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   const benches: Record<string, () => Promise<void>> = {
     createRun: () => benchCreateRun({ total: Math.round(1000 * scale), concurrency: 20 }),
     pushExecution: () => benchPushExecution({ runs: Math.round(200 * scale), counter }),
+    scheduler: () => benchScheduler({ scale, counter }),
   };
   try {
     console.log(`pushrun benchmarks (Node ${process.version}, scale ${scale})`);
