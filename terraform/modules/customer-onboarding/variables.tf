@@ -76,7 +76,7 @@ variable "runtime_service_account_id" {
 }
 
 variable "role_id_prefix" {
-  description = "Prefix of the two custom roles' ids (<prefix>Launcher, <prefix>RuntimeUser); change it to onboard a project twice."
+  description = "Prefix of the custom roles' ids (<prefix>Launcher, <prefix>RuntimeUser and, keyless, <prefix>SelfReader); change it to onboard a project twice."
   type        = string
   default     = "pushrun"
   validation {
