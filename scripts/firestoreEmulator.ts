@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 
@@ -70,14 +70,60 @@ export async function startFirestoreEmulator(
   return {
     host,
     async stop() {
-      if (child.exitCode !== null) return;
-      const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      killGroup(child);
-      const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
-      await gone;
-      clearTimeout(timer);
+      if (child.exitCode === null) {
+        const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        // Stop the JVM first, not the launcher script: the script then reaps it and
+        // exits by itself. Killing the script first would orphan the JVM to PID 1.
+        const jvms = childPids(child.pid);
+        if (jvms.length > 0) for (const pid of jvms) signal(pid, 'SIGTERM');
+        else killGroup(child);
+        const timer = setTimeout(() => killGroup(child, 'SIGKILL'), 5_000);
+        await gone;
+        clearTimeout(timer);
+      }
+      // The launcher script exits before the JVM it started has finished shutting
+      // down: wait for the whole process group, and kill what is left after 5 s.
+      const deadline = Date.now() + 5_000;
+      while (groupAlive(child)) {
+        if (Date.now() > deadline) {
+          killGroup(child, 'SIGKILL');
+          await new Promise((r) => setTimeout(r, 100));
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
   };
+}
+
+function childPids(pid: number | undefined): number[] {
+  if (pid === undefined) return [];
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => Number(l.trim()))
+      .filter((n) => Number.isInteger(n) && n > 0);
+  } catch {
+    return []; // ps exits 1 when there are none
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+function groupAlive(child: ChildProcess): boolean {
+  if (child.pid === undefined) return false;
+  try {
+    process.kill(-child.pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): void {

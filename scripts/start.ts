@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { FLOW, NODE, onboardCustomer } from './customerProject.js';
 import { startFirestoreEmulator } from './firestoreEmulator.js';
 import { startLocalStack } from './localStack.js';
@@ -95,8 +95,10 @@ async function main(): Promise<void> {
       functions: stack.urls,
       firestore: firestore.host,
     };
-    mkdirSync(resolve('.pushrun'), { recursive: true });
-    writeFileSync(resolve('.pushrun/local.json'), `${JSON.stringify(local, null, 2)}\n`, { mode: 0o600 });
+    // PUSHRUN_LOCAL_FILE lets a test run a second stack without touching a developer's file.
+    const localFile = resolve(process.env.PUSHRUN_LOCAL_FILE ?? '.pushrun/local.json');
+    mkdirSync(dirname(localFile), { recursive: true });
+    writeFileSync(localFile, `${JSON.stringify(local, null, 2)}\n`, { mode: 0o600 });
 
     console.log(`
 pushrun is running on loopback.
