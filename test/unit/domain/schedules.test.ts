@@ -510,7 +510,6 @@ describe('dueTimes applies the catch-up policy to missed times and bounds the up
   });
 
   it('a minutely schedule paused for a year catches up only the last `cap` minutes, quickly', () => {
-    const started = performance.now();
     const due = dueTimes(cron('* * * * *', 'Europe/Berlin'), {
       from: at('2025-01-01T00:00:00Z'),
       now: at('2026-01-01T00:00:30Z'),
@@ -523,8 +522,8 @@ describe('dueTimes applies the catch-up policy to missed times and bounds the up
     expect(due.missed.at(-1)?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
     expect(due.missed[0]?.toISOString()).toBe('2025-12-31T22:21:00.000Z');
     expect(iso(due.upcoming)).toEqual(['2026-01-01T00:01:00.000Z', '2026-01-01T00:02:00.000Z']);
-    // Generous bound: only guards against walking the 525,600 missed minutes.
-    expect(performance.now() - started).toBeLessThan(2000);
+    // Walking the 525,600 missed minutes one by one would blow the test's timeout;
+    // the figures above prove the look-back found the right window.
   });
 
   it('catch-up latest after a long pause of a monthly RRULE finds the last one', () => {
@@ -663,9 +662,8 @@ describe('RRULEs that never match cannot stall the scheduler', () => {
       dtstart: Date.UTC(2024, 0, 1),
       until: null,
     };
-    const started = performance.now();
+    // Without the budget rrule walks every day to the year 9999 in each window (minutes),
+    // which the test's timeout turns into a failure.
     expect([...floatingOccurrencesAfter(rule, Date.UTC(2026, 0, 1))]).toEqual([]);
-    // Without the budget rrule walks every day to the year 9999 in each window (minutes).
-    expect(performance.now() - started).toBeLessThan(5000);
   });
 });
