@@ -55,15 +55,22 @@ export function createAuthenticator(deps: AuthenticateDeps) {
       const now = clock();
       if (record.revokedAt !== undefined) return null;
       if (record.expiresAt !== undefined && Date.parse(record.expiresAt) <= now.getTime()) return null;
-      const holder =
-        record.principalKind === 'member'
-          ? await deps.store.getMember(parsed.workspace, record.principal)
-          : await deps.store.getServiceAccount(parsed.workspace, record.principal);
+      // Everything the key's holder needs is read at once: one round trip instead of three.
+      const isMember = record.principalKind === 'member';
+      const [holder, memberWorkspace, teams] = await Promise.all([
+        isMember
+          ? deps.store.getMember(parsed.workspace, record.principal)
+          : deps.store.getServiceAccount(parsed.workspace, record.principal),
+        isMember ? deps.store.getWorkspace(parsed.workspace) : Promise.resolve(null),
+        deps.access
+          ? deps.access.teamsOf(parsed.workspace, `${record.principalKind}:${record.principal}`)
+          : [],
+      ]);
       if (holder === null || !holder.active) return null;
       let breakGlass = false;
-      if (record.principalKind === 'member' && 'email' in holder) {
+      if (isMember && 'email' in holder) {
         // Under a domain restriction only owners' keys keep working (break-glass, audited).
-        const workspace = await deps.store.getWorkspace(parsed.workspace);
+        const workspace = memberWorkspace;
         if (workspace === null) return null;
         if (restrictsDomains(workspace)) {
           if (holder.role === 'owner') breakGlass = true;
@@ -92,6 +99,7 @@ export function createAuthenticator(deps: AuthenticateDeps) {
           record.principalKind,
           record.principal,
           holder.role,
+          teams,
         )),
       };
     }

@@ -1,4 +1,4 @@
-import type { CreateRoleRequest, Role, UpdateRoleRequest } from '../contracts/access.js';
+import type { CreateRoleRequest, Role, Team, UpdateRoleRequest } from '../contracts/access.js';
 import { effectivePermissions, escalation } from '../domain/access.js';
 import { InvalidArgumentError, PermissionDeniedError } from '../domain/errors.js';
 import { BuiltInRole, isBuiltInRole, type Permission, ROLE_PERMISSIONS } from '../domain/permissions.js';
@@ -20,8 +20,10 @@ export async function resolveGrants(
   kind: 'member' | 'service_account',
   id: string,
   role: string,
+  /** The principal's teams when the caller already read them (in parallel with other reads). */
+  knownTeams?: Team[],
 ): Promise<Pick<WorkspacePrincipal, 'teams' | 'roles' | 'permissions'>> {
-  const teams = access ? await access.teamsOf(ws, `${kind}:${id}`) : [];
+  const teams = knownTeams ?? (access ? await access.teamsOf(ws, `${kind}:${id}`) : []);
   const roles = [...new Set([role, ...teams.flatMap((t) => t.roles)])];
   const customNames = roles.filter((r) => !isBuiltInRole(r));
   const custom = new Map<string, Permission[]>();
