@@ -1,4 +1,5 @@
 import type { grpc } from 'google-gax';
+import { loadSdk } from './loadSdk.js';
 
 /** gRPC options for an emulator on loopback: plain text, and no credentials (the emulators check none for these APIs). */
 export async function insecureGrpcOptions(endpoint: string): Promise<{
@@ -7,7 +8,7 @@ export async function insecureGrpcOptions(endpoint: string): Promise<{
   sslCreds: ReturnType<typeof grpc.credentials.createInsecure>;
   universeDomain: string;
 }> {
-  const { grpc } = await import('google-gax');
+  const { grpc } = await loadSdk(() => import('google-gax'));
   const at = endpoint.lastIndexOf(':');
   const host = endpoint.slice(0, at);
   const port = Number(endpoint.slice(at + 1));

@@ -13,6 +13,7 @@ import type { IAMCredentialsClient } from '@google-cloud/iam-credentials';
 import type { ProjectsClient } from '@google-cloud/resource-manager';
 import type { ExecutionsClient, JobsClient } from '@google-cloud/run';
 import type { AuthClient } from 'google-auth-library';
+import { loadSdk } from './loadSdk.js';
 
 // ---------------------------------------------------------------------------
 // Customer-project clients: Cloud Run Admin v2, Resource Manager v3, IAM Credentials v1.
@@ -50,7 +51,7 @@ export async function createRunClients(opts: {
   authClient: AuthClient;
   endpoint?: string | undefined;
 }): Promise<{ jobs: JobsClient; executions: ExecutionsClient }> {
-  const { JobsClient, ExecutionsClient } = await import('@google-cloud/run');
+  const { JobsClient, ExecutionsClient } = await loadSdk(() => import('@google-cloud/run'));
   const options = restClientOptions(opts.authClient, opts.endpoint);
   return { jobs: new JobsClient(options), executions: new ExecutionsClient(options) };
 }
@@ -59,7 +60,7 @@ export async function createProjectsClient(opts: {
   authClient: AuthClient;
   endpoint?: string | undefined;
 }): Promise<ProjectsClient> {
-  const { ProjectsClient } = await import('@google-cloud/resource-manager');
+  const { ProjectsClient } = await loadSdk(() => import('@google-cloud/resource-manager'));
   // Cast: this SDK is typed against its own google-auth-library 10; a version-11 client works at run time.
   return new ProjectsClient(restClientOptions(opts.authClient, opts.endpoint) as never);
 }
@@ -68,7 +69,7 @@ export async function createIamCredentialsClient(opts: {
   authClient: AuthClient;
   endpoint?: string | undefined;
 }): Promise<IAMCredentialsClient> {
-  const { IAMCredentialsClient } = await import('@google-cloud/iam-credentials');
+  const { IAMCredentialsClient } = await loadSdk(() => import('@google-cloud/iam-credentials'));
   // Cast: typed against google-auth-library 10, as above.
   return new IAMCredentialsClient(restClientOptions(opts.authClient, opts.endpoint) as never);
 }
