@@ -1,19 +1,12 @@
-import type {
-  CollectionReference,
-  DocumentData,
-  DocumentReference,
-  Firestore,
-  Query,
-} from '@google-cloud/firestore';
+import type { CollectionReference, DocumentReference, Firestore, Query } from '@google-cloud/firestore';
 import { z } from 'zod';
 import { AuditEvent, Role, Team } from '../../contracts/access.js';
 import { ApiKeyMetadata, Member, ServiceAccount } from '../../contracts/principal.js';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../../domain/errors.js';
 import type { AccessStore, AuditQuery, ScimTokenRecord } from '../../ports/accessStore.js';
 import type { ApiKeyRecord, Page } from '../../ports/workspaceStore.js';
-import { translateFirestoreError } from './firestoreErrors.js';
 import { issuedQueryShapes, type QueryShapeName } from './firestoreQueries.js';
-import { isAlreadyExists } from './firestoreWorkspaceStore.js';
+import { clean, guard, isAlreadyExists } from './firestoreSupport.js';
 import { decodePageToken, encodePageToken } from './pageToken.js';
 
 const StoredApiKey = ApiKeyMetadata.extend({
@@ -26,18 +19,6 @@ const ScimTokenDoc = z.object({
   createdAt: z.string(),
   createdBy: z.string(),
 });
-
-function clean<T extends object>(value: T): DocumentData {
-  return JSON.parse(JSON.stringify(value)) as DocumentData;
-}
-
-async function guard<T>(op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (err) {
-    throw translateFirestoreError(err);
-  }
-}
 
 /** Audit shape names by which equality filters are present (actor, action, target). */
 const AUDIT_SHAPES: Record<string, QueryShapeName> = {

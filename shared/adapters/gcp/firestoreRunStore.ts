@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
   type CollectionReference,
-  type DocumentData,
   type DocumentReference,
   FieldValue,
   type Firestore,
@@ -27,8 +26,8 @@ import { type StateType, TERMINAL_TYPES } from '../../domain/runStates.js';
 import { LATE_AFTER_MS } from '../../domain/scheduling.js';
 import type { ProposeOptions, ProposeResult, RunStore } from '../../ports/runStore.js';
 import type { Page } from '../../ports/workspaceStore.js';
-import { translateFirestoreError } from './firestoreErrors.js';
 import { issuedQueryShapes, type QueryShapeName } from './firestoreQueries.js';
+import { clean, guard } from './firestoreSupport.js';
 import { decodePageToken, encodePageToken } from './pageToken.js';
 
 /** A concurrency slot document: who holds it and until when (absent fields = free). */
@@ -66,10 +65,6 @@ export const RunDoc = Run.extend({
   heldSlots: z.array(z.string()).optional(),
 });
 export type RunDoc = z.infer<typeof RunDoc>;
-
-export function clean<T extends object>(value: T): DocumentData {
-  return JSON.parse(JSON.stringify(value)) as DocumentData;
-}
 
 export function toRun(doc: RunDoc): Run {
   const {
@@ -116,14 +111,6 @@ export function newRunDocs(ws: string, run: Run): { doc: RunDoc; history: StateH
 
 /** A run not launched within this long after its scheduled time is looked at by the sweep. */
 export const DISPATCH_WATCHDOG_MS = 10 * 60_000;
-
-async function guard<T>(op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (err) {
-    throw translateFirestoreError(err);
-  }
-}
 
 export class FirestoreRunStore implements RunStore {
   private readonly db: Firestore;

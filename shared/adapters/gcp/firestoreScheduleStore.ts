@@ -8,9 +8,9 @@ import type {
   Materialization,
   ScheduleStore,
 } from '../../ports/scheduleStore.js';
-import { translateFirestoreError } from './firestoreErrors.js';
 import { issuedQueryShapes } from './firestoreQueries.js';
-import { clean, newRunDocs, RunDoc, seqId, toRun } from './firestoreRunStore.js';
+import { newRunDocs, RunDoc, seqId, toRun } from './firestoreRunStore.js';
+import { clean, guard } from './firestoreSupport.js';
 
 /**
  * At most this many future runs are deleted by one edit transaction (two writes each,
@@ -18,14 +18,6 @@ import { clean, newRunDocs, RunDoc, seqId, toRun } from './firestoreRunStore.js'
  * dispatcher when their schedule is gone, or kept (same id) when it still exists.
  */
 const MAX_REMOVED_PER_EDIT = 200;
-
-async function guard<T>(op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (err) {
-    throw translateFirestoreError(err);
-  }
-}
 
 export class FirestoreScheduleStore implements ScheduleStore {
   private readonly db: Firestore;

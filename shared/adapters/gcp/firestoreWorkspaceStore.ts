@@ -1,9 +1,4 @@
-import type {
-  CollectionReference,
-  DocumentData,
-  DocumentReference,
-  Firestore,
-} from '@google-cloud/firestore';
+import type { CollectionReference, DocumentReference, Firestore } from '@google-cloud/firestore';
 import { z } from 'zod';
 import { Deployment } from '../../contracts/deployment.js';
 import { ApiKeyMetadata, Member, ServiceAccount } from '../../contracts/principal.js';
@@ -11,7 +6,7 @@ import { WorkPool } from '../../contracts/workPool.js';
 import { Workspace } from '../../contracts/workspace.js';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../../domain/errors.js';
 import type { ApiKeyRecord, Page, WorkspaceStore } from '../../ports/workspaceStore.js';
-import { translateFirestoreError } from './firestoreErrors.js';
+import { clean, guard, isAlreadyExists, isNotFound } from './firestoreSupport.js';
 import { decodePageToken, encodePageToken } from './pageToken.js';
 
 const ApiKeyDoc = ApiKeyMetadata.extend({
@@ -20,17 +15,6 @@ const ApiKeyDoc = ApiKeyMetadata.extend({
 });
 
 /** Firestore drops `undefined`; strip it so documents round-trip through zod. */
-function clean<T extends object>(value: T): DocumentData {
-  return JSON.parse(JSON.stringify(value)) as DocumentData;
-}
-
-async function guard<T>(op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (err) {
-    throw translateFirestoreError(err);
-  }
-}
 
 export class FirestoreWorkspaceStore implements WorkspaceStore {
   private readonly db: Firestore;
@@ -269,16 +253,4 @@ export class FirestoreWorkspaceStore implements WorkspaceStore {
       };
     });
   }
-}
-
-function grpcCode(err: unknown): unknown {
-  return typeof err === 'object' && err !== null && 'code' in err
-    ? (err as { code: unknown }).code
-    : undefined;
-}
-export function isAlreadyExists(err: unknown): boolean {
-  return grpcCode(err) === 6;
-}
-export function isNotFound(err: unknown): boolean {
-  return grpcCode(err) === 5;
 }
