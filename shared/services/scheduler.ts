@@ -1,6 +1,6 @@
 import type { Deployment } from '../contracts/deployment.js';
 import type { Run } from '../contracts/run.js';
-import { scheduledTaskSuffix } from '../contracts/tasks.js';
+import { dispatchTaskName, scheduledTaskSuffix } from '../contracts/tasks.js';
 import { InvalidArgumentError } from '../domain/errors.js';
 import { resolveParameters } from '../domain/parameters.js';
 import { deterministicRunId } from '../domain/schedules.js';
@@ -117,11 +117,27 @@ export async function schedulerTick(deps: SchedulerDeps, tick: Date): Promise<Ti
       if (done === null || done.created.length === 0) continue;
       result.created += done.created.length;
       if (!(await pushed(item.workspace, done.deployment.workPool))) continue;
-      // After the commit: a task for a run an edit removed meanwhile finds no run and does nothing;
-      // a lost enqueue is repaired by the sweep (every run has a watchdog at its time + 10 min).
+      // After the commit; a lost enqueue is repaired by the sweep (every run has a watchdog at
+      // its time + 10 min).
       for (const run of done.created) {
         await enqueueDispatch(deps.queue, item.workspace, run, scheduledTaskSuffix(run.scheduleVersion));
         result.enqueued += 1;
+      }
+      // An edit that committed after our transaction deleted these runs, and deleted their
+      // tasks only if they already existed. Re-reading the version after enqueueing closes
+      // that gap: either the edit's delete saw our tasks, or we see its new version here.
+      const now = await deps.workspaces.getDeployment(item.workspace, item.name);
+      if (now === null || now.scheduleVersion !== done.deployment.scheduleVersion) {
+        for (const run of done.created) {
+          await deps.queue.delete(
+            'dispatch',
+            dispatchTaskName(
+              { runId: run.id, attempt: run.attempt },
+              scheduledTaskSuffix(run.scheduleVersion),
+            ),
+          );
+          result.enqueued -= 1;
+        }
       }
     }
   };

@@ -6,7 +6,7 @@ import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../.
 import type { AccessStore, AuditQuery, ScimTokenRecord } from '../../ports/accessStore.js';
 import type { ApiKeyRecord, Page } from '../../ports/workspaceStore.js';
 import { issuedQueryShapes, type QueryShapeName } from './firestoreQueries.js';
-import { clean, guard, isAlreadyExists } from './firestoreSupport.js';
+import { clean, guard, isAlreadyExists, runTransaction } from './firestoreSupport.js';
 import { decodePageToken, encodePageToken } from './pageToken.js';
 
 const StoredApiKey = ApiKeyMetadata.extend({
@@ -65,7 +65,7 @@ export class FirestoreAccessStore implements AccessStore {
   }
   deleteRole(ws: string, name: string): Promise<void> {
     return guard(() =>
-      this.db.runTransaction(async (tx) => {
+      runTransaction(this.db, async (tx) => {
         const ref = this.col(ws, 'roles').doc(name);
         const [role, members, sas, teams] = await Promise.all([
           tx.get(ref),
@@ -274,7 +274,7 @@ export class FirestoreAccessStore implements AccessStore {
     what: string,
   ): Promise<T> {
     return guard(() =>
-      this.db.runTransaction(async (tx) => {
+      runTransaction(this.db, async (tx) => {
         const snap = await tx.get(ref);
         if (!snap.exists) throw new NotFoundError(what);
         const next = patch(schema.parse(snap.data()));

@@ -9,7 +9,9 @@ export function translateFirestoreError(err: unknown): Error {
   const code =
     typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
   if (code === 6) return new ConflictError('the object was created concurrently');
-  if (typeof code === 'number' && RETRYABLE.has(code)) {
+  const contention =
+    code === 3 && err instanceof Error && /transaction (is invalid or closed|has expired)/i.test(err.message);
+  if ((typeof code === 'number' && RETRYABLE.has(code)) || contention) {
     return new RetryableError('the datastore is temporarily unavailable', { cause: err });
   }
   return err instanceof Error ? err : new Error(String(err));

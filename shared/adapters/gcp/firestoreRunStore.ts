@@ -27,7 +27,7 @@ import { LATE_AFTER_MS } from '../../domain/scheduling.js';
 import type { ProposeOptions, ProposeResult, RunStore } from '../../ports/runStore.js';
 import type { Page } from '../../ports/workspaceStore.js';
 import { issuedQueryShapes, type QueryShapeName } from './firestoreQueries.js';
-import { clean, guard } from './firestoreSupport.js';
+import { clean, guard, runTransaction } from './firestoreSupport.js';
 import { decodePageToken, encodePageToken } from './pageToken.js';
 
 /** A concurrency slot document: who holds it and until when (absent fields = free). */
@@ -140,7 +140,7 @@ export class FirestoreRunStore implements RunStore {
       });
     }
     return guard(() =>
-      this.db.runTransaction(async (tx) => {
+      runTransaction(this.db, async (tx) => {
         if (opts.idempotencyKey !== undefined) {
           const keyRef = this.db
             .collection('workspaces')
@@ -328,7 +328,7 @@ export class FirestoreRunStore implements RunStore {
   ): Promise<ProposeResult> {
     const ref = this.runs(ws).doc(id);
     return guard(() =>
-      this.db.runTransaction(async (tx): Promise<ProposeResult> => {
+      runTransaction(this.db, async (tx): Promise<ProposeResult> => {
         const snap = await tx.get(ref);
         if (!snap.exists) throw new NotFoundError(`run ${id}`);
         const doc = RunDoc.parse(snap.data());
@@ -439,7 +439,7 @@ export class FirestoreRunStore implements RunStore {
   renewSlots(ws: string, id: string, attempt: number, leaseUntil: Date): Promise<number> {
     const ref = this.runs(ws).doc(id);
     return guard(() =>
-      this.db.runTransaction(async (tx) => {
+      runTransaction(this.db, async (tx) => {
         const snap = await tx.get(ref);
         if (!snap.exists) return 0;
         const doc = RunDoc.parse(snap.data());
@@ -481,7 +481,7 @@ export class FirestoreRunStore implements RunStore {
   recordExecution(ws: string, id: string, execution: Execution, watchdogAt: Date): Promise<Run> {
     const ref = this.runs(ws).doc(id);
     return guard(() =>
-      this.db.runTransaction(async (tx) => {
+      runTransaction(this.db, async (tx) => {
         const snap = await tx.get(ref);
         if (!snap.exists) throw new NotFoundError(`run ${id}`);
         const doc = RunDoc.parse(snap.data());
@@ -586,7 +586,7 @@ export class FirestoreRunStore implements RunStore {
   upsertTaskRun(ws: string, id: string, taskRun: TaskRun): Promise<TaskRun> {
     const ref = this.runs(ws).doc(id).collection('taskRuns').doc(taskRun.id);
     return guard(() =>
-      this.db.runTransaction(async (tx) => {
+      runTransaction(this.db, async (tx) => {
         const snap = await tx.get(ref);
         const merged: TaskRun = snap.exists ? mergeTaskRun(TaskRun.parse(snap.data()), taskRun) : taskRun;
         tx.set(ref, clean(merged));

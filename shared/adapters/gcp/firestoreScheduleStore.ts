@@ -10,7 +10,7 @@ import type {
 } from '../../ports/scheduleStore.js';
 import { issuedQueryShapes } from './firestoreQueries.js';
 import { newRunDocs, RunDoc, seqId, toRun } from './firestoreRunStore.js';
-import { clean, guard } from './firestoreSupport.js';
+import { clean, guard, runTransaction } from './firestoreSupport.js';
 
 /**
  * At most this many future runs are deleted by one edit transaction (two writes each,
@@ -54,7 +54,7 @@ export class FirestoreScheduleStore implements ScheduleStore {
   ): Promise<{ deployment: Deployment; created: Run[] } | null> {
     const ref = this.deploymentRef(ws, name);
     return guard(() =>
-      this.db.runTransaction(async (tx) => {
+      runTransaction(this.db, async (tx) => {
         const snap = await tx.get(ref);
         if (!snap.exists) return null;
         const planned = plan(Deployment.parse(snap.data()));
@@ -83,7 +83,7 @@ export class FirestoreScheduleStore implements ScheduleStore {
   ): Promise<{ deployment: Deployment | null; removed: Run[] }> {
     const ref = this.deploymentRef(ws, name);
     return guard(() =>
-      this.db.runTransaction(async (tx) => {
+      runTransaction(this.db, async (tx) => {
         const snap = await tx.get(ref);
         if (!snap.exists) throw new NotFoundError(`deployment ${name}`);
         const { next, removeScheduledAfter } = edit(Deployment.parse(snap.data()));

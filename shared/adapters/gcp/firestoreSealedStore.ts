@@ -2,7 +2,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import { z } from 'zod';
 import { SealedSecret } from '../../contracts/sealedSecret.js';
 import { AlreadyExistsError, NotFoundError } from '../../domain/errors.js';
-import { clean, guard, isAlreadyExists, isNotFound } from './firestoreSupport.js';
+import { clean, guard, isAlreadyExists, isNotFound, runTransaction } from './firestoreSupport.js';
 
 /**
  * A collection of named objects that each hold public metadata beside a sealed
@@ -70,7 +70,7 @@ export class FirestoreSealedStore<M extends { name: string }> {
   ): Promise<M> {
     const ref = this.col(ws).doc(name);
     return guard(() =>
-      this.opts.firestore.runTransaction(async (tx) => {
+      runTransaction(this.opts.firestore, async (tx) => {
         const snap = await tx.get(ref);
         if (!snap.exists) throw new NotFoundError(`${this.opts.noun} ${name}`);
         const next = patch(this.doc.parse(snap.data()).meta);

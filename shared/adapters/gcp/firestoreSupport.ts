@@ -1,4 +1,4 @@
-import type { DocumentData } from '@google-cloud/firestore';
+import type { DocumentData, Firestore, Transaction } from '@google-cloud/firestore';
 import { translateFirestoreError } from './firestoreErrors.js';
 
 /** Firestore refuses `undefined`; dropping it lets documents round-trip through zod. */
@@ -27,4 +27,33 @@ export function isAlreadyExists(err: unknown): boolean {
 
 export function isNotFound(err: unknown): boolean {
   return grpcCode(err) === 5;
+}
+
+/**
+ * A Firestore transaction retried on contention. The SDK retries ABORTED by
+ * itself, but a transaction that waited out its lock (the emulator answers
+ * INVALID_ARGUMENT "Transaction is invalid or closed"; production can answer
+ * ABORTED past the SDK's own attempts) is contention too, not bad input: it is
+ * run again from the start, a few times, with jitter.
+ */
+export async function runTransaction<T>(
+  db: Firestore,
+  fn: (tx: Transaction) => Promise<T>,
+  attempts = 5,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.runTransaction(fn);
+    } catch (err) {
+      if (attempt >= attempts || !isContention(err)) throw err;
+      await new Promise((r) => setTimeout(r, 20 * 2 ** attempt * (0.5 + Math.random())));
+    }
+  }
+}
+
+export function isContention(err: unknown): boolean {
+  const code = grpcCode(err);
+  if (code === 10) return true;
+  const message = err instanceof Error ? err.message : '';
+  return code === 3 && /transaction (is invalid or closed|has expired)/i.test(message);
 }

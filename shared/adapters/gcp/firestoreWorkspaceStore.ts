@@ -6,7 +6,7 @@ import { WorkPool } from '../../contracts/workPool.js';
 import { Workspace } from '../../contracts/workspace.js';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../../domain/errors.js';
 import type { ApiKeyRecord, Page, WorkspaceStore } from '../../ports/workspaceStore.js';
-import { clean, guard, isAlreadyExists, isNotFound } from './firestoreSupport.js';
+import { clean, guard, isAlreadyExists, isNotFound, runTransaction } from './firestoreSupport.js';
 import { decodePageToken, encodePageToken } from './pageToken.js';
 
 const ApiKeyDoc = ApiKeyMetadata.extend({
@@ -145,7 +145,7 @@ export class FirestoreWorkspaceStore implements WorkspaceStore {
   }
   deleteWorkPool(ws: string, name: string): Promise<void> {
     return guard(async () => {
-      await this.db.runTransaction(async (tx) => {
+      await runTransaction(this.db, async (tx) => {
         const ref = this.col(ws, 'workPools').doc(name);
         const [pool, users] = await Promise.all([
           tx.get(ref),
@@ -223,7 +223,7 @@ export class FirestoreWorkspaceStore implements WorkspaceStore {
     what: string,
   ): Promise<T> {
     return guard(() =>
-      this.db.runTransaction(async (tx) => {
+      runTransaction(this.db, async (tx) => {
         const snap = await tx.get(ref);
         if (!snap.exists) throw new NotFoundError(what);
         const next = patch(schema.parse(snap.data()));

@@ -95,7 +95,10 @@ describe('scheduler tick', () => {
       // No run of the old schedule survives (all were in the future), and the new one is complete.
       expect(runs.filter((r) => r.scheduleId === 'old')).toEqual([]);
       const expected = Math.floor((tick.getTime() + MINUTE + 3_600_000 - anchor.getTime()) / 180_000) + 1;
-      expect(runs).toHaveLength(expected);
+      const detail = `${name}: tick ${tick.toISOString()}, anchor ${anchor.toISOString()}, runs ${JSON.stringify(
+        runs.map((r) => [r.scheduledTime, r.scheduleId, r.scheduleVersion]).sort(),
+      )}`;
+      expect(runs, detail).toHaveLength(expected);
       for (const r of runs)
         expect(tasks.some((t) => t.endsWith(`d-${r.id}-a1-v${r.scheduleVersion}`))).toBe(true);
     }
