@@ -138,6 +138,10 @@ export async function buildApi(source: Source = process.env): Promise<HttpFuncti
     provisionWorkspace: async (ws) => {
       await keys.ensureWorkspaceKey(ws);
     },
+    deprovisionWorkspace: async (ws) => {
+      await keys.destroyWorkspaceKey(ws);
+      credentials.dataKeys.invalidate(ws);
+    },
     checkCredential: (ws, name, pool) => checkPoolCredential(credentials, ws, name, pool),
     hooks: {
       // Only cloud-run pools are pushed; hybrid workers poll for their runs.

@@ -6,6 +6,7 @@ import { z } from 'zod';
  */
 export const Permission = z.enum([
   'workspace:read',
+  'workspace:delete',
   'settings:write',
   'member:read',
   'member:manage',
@@ -82,9 +83,9 @@ export const ACL_BYPASS_ROLES: ReadonlySet<string> = new Set<BuiltInRole>(['owne
 
 export const ROLE_PERMISSIONS: Record<BuiltInRole, ReadonlySet<Permission>> = {
   owner: new Set(ROLE_GRANTABLE_PERMISSIONS),
-  // Admins manage everything but cannot touch owners (enforced where members are managed), and
-  // the SCIM token, which provisions people, stays with owners.
-  admin: new Set(ROLE_GRANTABLE_PERMISSIONS.filter((p) => p !== 'scim:manage')),
+  // Admins manage everything but cannot touch owners (enforced where members are managed); the
+  // SCIM token, which provisions people, and deleting the workspace stay with owners.
+  admin: new Set(ROLE_GRANTABLE_PERMISSIONS.filter((p) => p !== 'scim:manage' && p !== 'workspace:delete')),
   developer: new Set([
     ...READ,
     'work_pool:write',

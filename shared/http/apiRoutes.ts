@@ -50,6 +50,8 @@ export interface ApiDeps extends RunDeps {
   /** Custom roles, teams, audit log (access control); optional so the route table can be built bare. */
   access?: AccessStore | undefined;
   provisionWorkspace?: WorkspaceProvisioner | undefined;
+  /** Destroys a workspace's key material before its data is deleted (crypto-shredding). */
+  deprovisionWorkspace?: WorkspaceProvisioner | undefined;
   /** Credentials, for their access lists (a pool may only name a credential the caller may use). */
   credentialStore?: CredentialStore | undefined;
   /** Secrets, for their access lists (a deployment may only declare secrets the caller may use). */
@@ -74,7 +76,17 @@ const IDEMPOTENCY_KEY = z.string().min(1).max(255);
 
 /** Every REST route with the permission it needs: the single table the router enforces. */
 export function apiRoutes(deps: ApiDeps): Route[] {
-  const wsDeps = { store: deps.workspaces, provision: deps.provisionWorkspace };
+  const wsDeps = {
+    store: deps.workspaces,
+    provision: deps.provisionWorkspace,
+    deprovision: deps.deprovisionWorkspace,
+    hasActiveRuns: async (ws: string) => {
+      for (const state of ['PENDING', 'RUNNING', 'CANCELLING'] as const) {
+        if ((await deps.runs.listRuns(ws, { state, pageSize: 1 })).items.length > 0) return true;
+      }
+      return false;
+    },
+  };
   const pDeps = { store: deps.workspaces, access: deps.access };
   const poolDeps = { store: deps.workspaces, checkCredential: deps.checkCredential };
   const deploymentDeps = { store: deps.workspaces, schedules: deps.schedules, queue: deps.queue };
@@ -126,6 +138,16 @@ export function apiRoutes(deps: ApiDeps): Route[] {
             c.now,
           ),
         ),
+    },
+    {
+      method: 'DELETE',
+      path: WS,
+      access: { kind: 'permission', permission: 'workspace:delete' },
+      summary: 'Delete the workspace and everything in it (?confirm={ws}); its keys are destroyed first',
+      handler: async (c) => {
+        await workspaces.deleteWorkspace(wsDeps, c.params.ws as string, c.req.query.get('confirm'));
+        return { status: 204 };
+      },
     },
 
     // Members

@@ -37,6 +37,8 @@ export interface WorkspaceStore {
   createWorkspace(input: { workspace: Workspace; owner: Member; ownerKey: ApiKeyRecord }): Promise<void>;
   getWorkspace(ws: string): Promise<Workspace | null>;
   updateWorkspace(ws: string, patch: (current: Workspace) => Workspace): Promise<Workspace>;
+  /** Deletes the workspace document and everything under it. Resolves if it is already gone. */
+  deleteWorkspace(ws: string): Promise<void>;
 
   createMember(ws: string, member: Member): Promise<void>;
   getMember(ws: string, id: string): Promise<Member | null>;

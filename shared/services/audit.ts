@@ -109,6 +109,12 @@ export function auditHook(deps: AuditDeps): (info: RequestInfo) => Promise<void>
         ? {}
         : { userAgent: clip(info.req.headers['user-agent'], 300) as string }),
     };
+    if (route.method === 'DELETE' && route.path === '/v1/workspaces/:ws' && info.status === 204) {
+      // The workspace and its audit log are gone: the deletion is recorded in the platform's
+      // own logs instead of recreating a document under the deleted workspace.
+      deps.logger.info('workspace deleted', { ...base, workspace: ws, action: routeAction });
+      return;
+    }
     if (MUTATING.has(route.method) || info.denied || info.audit.record === true) {
       const created = info.status === 201 ? createdName(info.responseBody) : undefined;
       const target =

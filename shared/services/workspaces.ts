@@ -1,7 +1,7 @@
 import type { ApiKeyMetadata, CreatedApiKey, Member } from '../contracts/principal.js';
 import type { CreateWorkspaceRequest, UpdateWorkspaceRequest, Workspace } from '../contracts/workspace.js';
 import { generateApiKey } from '../domain/apiKeys.js';
-import { NotFoundError } from '../domain/errors.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../domain/errors.js';
 import { newSortableId } from '../domain/ids.js';
 import type { ApiKeyRecord, WorkspaceStore } from '../ports/workspaceStore.js';
 
@@ -11,6 +11,10 @@ export type WorkspaceProvisioner = (workspace: string) => Promise<void>;
 export interface WorkspaceDeps {
   store: WorkspaceStore;
   provision?: WorkspaceProvisioner | undefined;
+  /** Destroys the workspace's key material (crypto-shredding) before its data is deleted. */
+  deprovision?: WorkspaceProvisioner | undefined;
+  /** Whether the workspace has runs that are launched and not yet finished. */
+  hasActiveRuns?: ((ws: string) => Promise<boolean>) | undefined;
 }
 
 export function toKeyMetadata(record: ApiKeyRecord): ApiKeyMetadata {
@@ -71,4 +75,30 @@ export function updateWorkspace(
     settings: { ...current.settings, ...req.settings },
     updatedAt: now.toISOString(),
   }));
+}
+
+/**
+ * Deletes a workspace for good. The caller confirms by naming it (a guard
+ * against a stray DELETE). Refused while runs are in flight: their jobs live in
+ * customer projects that pushrun could no longer reach to cancel or clean up.
+ * The workspace's KMS key versions are destroyed first, so every sealed
+ * credential and secret is unreadable even before (or if) the data deletion
+ * completes; then every document under the workspace is deleted.
+ */
+export async function deleteWorkspace(
+  deps: WorkspaceDeps,
+  ws: string,
+  confirm: string | null,
+): Promise<void> {
+  if (confirm !== ws) {
+    throw new InvalidArgumentError('confirm the deletion by naming the workspace', [
+      { field: 'confirm', issue: `must be ${ws}` },
+    ]);
+  }
+  await getWorkspace(deps, ws);
+  if (deps.hasActiveRuns && (await deps.hasActiveRuns(ws))) {
+    throw new FailedPreconditionError(`workspace ${ws} has runs in flight: cancel them first`);
+  }
+  if (deps.deprovision) await deps.deprovision(ws);
+  await deps.store.deleteWorkspace(ws);
 }

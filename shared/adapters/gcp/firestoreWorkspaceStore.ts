@@ -56,6 +56,11 @@ export class FirestoreWorkspaceStore implements WorkspaceStore {
     return this.updateDoc(this.ws(ws), Workspace, patch, `workspace ${ws}`);
   }
 
+  deleteWorkspace(ws: string): Promise<void> {
+    // recursiveDelete walks every subcollection (runs, logs, keys, …) in batches.
+    return guard(() => this.db.recursiveDelete(this.ws(ws)));
+  }
+
   createMember(ws: string, member: Member): Promise<void> {
     return this.create(this.col(ws, 'members').doc(member.id), member, `member ${member.email}`);
   }

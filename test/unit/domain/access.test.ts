@@ -83,8 +83,11 @@ describe('effective permissions and escalation', () => {
     expect(escalation(ROLE_PERMISSIONS.owner, ROLE_GRANTABLE_PERMISSIONS)).toEqual([]);
   });
 
-  it('admins hold everything except provisioning through SCIM', () => {
-    expect(escalation(ROLE_PERMISSIONS.admin, ROLE_GRANTABLE_PERMISSIONS)).toEqual(['scim:manage']);
+  it('admins hold everything except provisioning through SCIM and deleting the workspace', () => {
+    expect(escalation(ROLE_PERMISSIONS.admin, ROLE_GRANTABLE_PERMISSIONS).sort()).toEqual([
+      'scim:manage',
+      'workspace:delete',
+    ]);
   });
 
   it('every permission a role may hold belongs to the owner role; run-token-only ones to no role', () => {
