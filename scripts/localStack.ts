@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ff from '@google-cloud/functions-framework';
@@ -12,7 +13,6 @@ import '../functions/index.js';
 import { ensureQueues } from '../shared/adapters/gcp/cloudTasksQueue.js';
 import { createCloudTasksClient } from '../shared/adapters/gcp/tasksClient.js';
 import { buildApi, buildDispatcher, buildMonitor, buildScheduler } from '../shared/wiring.js';
-import { freePort } from './firestoreEmulator.js';
 
 export const PLATFORM_PROJECT = 'pushrun-local';
 export const REGION = 'europe-west1';
@@ -44,6 +44,7 @@ export async function startLocalStack(
   const projectId = opts.projectId ?? `stack-${process.pid}-${counter}-${randomBytes(3).toString('hex')}`;
   const emulators = await startEmulators();
   const control = new EmulatorControl(emulators.endpoints.control);
+  const boundServers: Record<string, Server> = {};
   try {
     await control.createProject(PLATFORM_PROJECT).catch(() => undefined);
     const tasksSa = (await control.createServiceAccount(PLATFORM_PROJECT, 'pushrun-tasks')).email;
@@ -54,12 +55,17 @@ export async function startLocalStack(
     const keyFile = join(dir, 'platform-key.json');
     writeFileSync(keyFile, JSON.stringify(platformKey), { mode: 0o600 });
 
-    const ports = {
-      api: await freePort(),
-      dispatcher: await freePort(),
-      monitor: await freePort(),
-      scheduler: await freePort(),
-    };
+    // Bind first, then tell each function the others' URLs: picking a free port and binding
+    // it later races other processes for it (seen as EADDRINUSE under parallel tests).
+    const names = ['api', 'dispatcher', 'monitor', 'scheduler'] as const;
+    const servers = boundServers as Record<(typeof names)[number], Server>;
+    const ports = {} as Record<(typeof names)[number], number>;
+    for (const name of names) {
+      const server = createServer();
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      servers[name] = server;
+      ports[name] = (server.address() as AddressInfo).port;
+    }
     const urls = {
       api: `http://127.0.0.1:${ports.api}`,
       dispatcher: `http://127.0.0.1:${ports.dispatcher}/`,
@@ -95,7 +101,6 @@ export async function startLocalStack(
       location: REGION,
     });
 
-    const servers: Server[] = [];
     const builders = {
       api: buildApi,
       dispatcher: buildDispatcher,
@@ -108,9 +113,11 @@ export async function startLocalStack(
     ][]) {
       const registered = `${name}-local-${counter}`;
       ff.http(registered, await build(env));
-      const server = getTestServer(registered);
-      await new Promise<void>((resolve) => server.listen(ports[name], '127.0.0.1', resolve));
-      servers.push(server);
+      // functions-framework's own Express app (body parsing, routing, the handler) serves the
+      // already bound socket: the same request path as production.
+      for (const listener of getTestServer(registered).listeners('request')) {
+        servers[name].on('request', listener as (...args: unknown[]) => void);
+      }
     }
 
     return {
@@ -128,15 +135,20 @@ export async function startLocalStack(
         });
       },
       async stop() {
-        for (const s of servers) {
-          s.closeAllConnections();
-          await new Promise<void>((resolve) => s.close(() => resolve()));
-        }
+        await closeAll(Object.values(servers));
         await emulators.stop();
       },
     };
   } catch (err) {
+    await closeAll(Object.values(boundServers));
     await emulators.stop();
     throw err;
+  }
+}
+
+async function closeAll(servers: Server[]): Promise<void> {
+  for (const s of servers) {
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 }
