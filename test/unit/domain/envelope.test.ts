@@ -1,10 +1,20 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SealedSecret } from '../../../shared/contracts/sealedSecret.js';
 import { DataKeyCache, envelopeAad, openSecret, sealSecret } from '../../../shared/domain/envelope.js';
 import { InvalidArgumentError, NotFoundError } from '../../../shared/domain/errors.js';
 import { MemoryKeyService } from '../../fakes/memoryKeyService.js';
 
-const secret = Buffer.from('{"type":"service_account","private_key":"-----BEGIN PRIVATE KEY-----"}');
+// A credential-shaped value with a key made for this run: nothing secret lives in the repository.
+const secret = Buffer.from(
+  JSON.stringify({
+    type: 'service_account',
+    private_key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({
+      type: 'pkcs8',
+      format: 'pem',
+    }),
+  }),
+);
 let keys: MemoryKeyService;
 
 beforeEach(async () => {

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   generateApiKey,
@@ -60,10 +61,17 @@ describe('api keys', () => {
   });
 });
 
+// Made at run time: the repository holds no private key, not even a test one.
+const PEM = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  .privateKey.export({ type: 'pkcs8', format: 'pem' })
+  .toString()
+  .trim();
+
 describe('log redaction', () => {
   it.each([
     [`key ${generateApiKey('acme').key} leaked`, 'key [REDACTED] leaked'],
-    ['-----BEGIN PRIVATE KEY-----\nMIIabc\n-----END PRIVATE KEY-----', '[REDACTED]'],
+    [PEM, '[REDACTED]'],
+    [`a key: ${PEM} in a line`, 'a key: [REDACTED] in a line'],
     ['token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJydW4ifQ.c2lnbmF0dXJlLXZhbHVl', 'token [REDACTED]'],
     ['nothing secret here', 'nothing secret here'],
   ])('redacts %j', (input, output) => {
