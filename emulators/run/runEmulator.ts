@@ -194,6 +194,49 @@ export class RunState {
     };
   }
 
+  /** RESOURCE_EXHAUSTED once the region holds as many jobs as the quota allows. */
+  checkJobQuota(projectId: string, location: string): void {
+    if (this.countJobs(projectId, location) >= this.quotas.jobsPerRegion) {
+      throw new ApiError(
+        8,
+        `Quota exceeded: the maximum number of jobs per project and region (${this.quotas.jobsPerRegion}) is reached in ${location}.`,
+      );
+    }
+  }
+
+  /** A job record at generation 1. */
+  newJob(
+    at: { name: string; projectId: string; location: string; jobId: string },
+    creator: string,
+    spec: JobRecord['spec'],
+    now: number,
+  ): JobRecord {
+    return {
+      ...at,
+      uid: randomUUID(),
+      generation: 1,
+      createTimeMs: now,
+      updateTimeMs: now,
+      creator,
+      lastModifier: creator,
+      spec,
+      executionCount: 0,
+    };
+  }
+
+  /**
+   * Stores a created or updated job (unless only validating) and starts the execution
+   * its execution token asks for; answers the done operation CreateJob/UpdateJob return.
+   */
+  commitJob(job: JobRecord, spec: JobJson, principal: string, validateOnly: boolean) {
+    if (!validateOnly) {
+      this.jobs.set(job.name, job);
+      const token = spec.startExecutionToken ?? spec.runExecutionToken;
+      if (token) this.startExecution(job, principal, undefined, token);
+    }
+    return this.doneOperation(job.projectId, job.location, JOB_TYPE, this.jobJson(job));
+  }
+
   /** Starts an execution of the job; overrides as RunJobRequest.Overrides. */
   startExecution(
     job: JobRecord,
@@ -432,34 +475,10 @@ export async function startRunEmulator(
             throw new ApiError(3, `Image '${c.image}' not found.`);
           }
         }
-        if (state.countJobs(projectId, location) >= state.quotas.jobsPerRegion) {
-          throw new ApiError(
-            8,
-            `Quota exceeded: the maximum number of jobs per project and region (${state.quotas.jobsPerRegion}) is reached in ${location}.`,
-          );
-        }
-        const now = Date.now();
+        state.checkJobQuota(projectId, location);
         const { name: _ignored, etag: _etag, ...given } = spec;
-        const job: JobRecord = {
-          name,
-          projectId,
-          location,
-          jobId,
-          uid: randomUUID(),
-          generation: 1,
-          createTimeMs: now,
-          updateTimeMs: now,
-          creator: principal.email,
-          lastModifier: principal.email,
-          spec: given,
-          executionCount: 0,
-        };
-        if (asBool(req.validateOnly))
-          return state.doneOperation(projectId, location, JOB_TYPE, state.jobJson(job));
-        state.jobs.set(name, job);
-        const token = spec.startExecutionToken ?? spec.runExecutionToken;
-        if (token) state.startExecution(job, principal.email, undefined, token);
-        return state.doneOperation(projectId, location, JOB_TYPE, state.jobJson(job));
+        const job = state.newJob({ name, projectId, location, jobId }, principal.email, given, Date.now());
+        return state.commitJob(job, spec, principal.email, asBool(req.validateOnly));
       },
     },
     {
@@ -497,18 +516,13 @@ export async function startRunEmulator(
         const [name, projectId, location, jobId] = [m[0], m[1]!, m[2]!, m[3]!];
         validateJob(spec, name);
         checkRuntimeAccount(principal, spec);
-        let job = state.jobs.get(name);
+        const job = state.jobs.get(name);
         if (!job) {
           if (!asBool(req.allowMissing)) throw notFound('Job', name);
           if (!iam.hasPermission(principal.member, 'run.jobs.create', { projectId })) {
             iam.authorize(principal, 'run.jobs.create', projectId, name);
           }
-          if (state.countJobs(projectId, location) >= state.quotas.jobsPerRegion) {
-            throw new ApiError(
-              8,
-              `Quota exceeded: the maximum number of jobs per project and region (${state.quotas.jobsPerRegion}) is reached in ${location}.`,
-            );
-          }
+          state.checkJobQuota(projectId, location);
         } else {
           checkEtag(spec.etag, jobEtag(job));
         }
@@ -522,27 +536,8 @@ export async function startRunEmulator(
               updateTimeMs: now,
               lastModifier: principal.email,
             }
-          : {
-              name,
-              projectId,
-              location,
-              jobId,
-              uid: randomUUID(),
-              generation: 1,
-              createTimeMs: now,
-              updateTimeMs: now,
-              creator: principal.email,
-              lastModifier: principal.email,
-              spec: given,
-              executionCount: 0,
-            };
-        if (asBool(req.validateOnly))
-          return state.doneOperation(projectId, location, JOB_TYPE, state.jobJson(next));
-        state.jobs.set(name, next);
-        job = next;
-        const token = spec.startExecutionToken ?? spec.runExecutionToken;
-        if (token) state.startExecution(job, principal.email, undefined, token);
-        return state.doneOperation(projectId, location, JOB_TYPE, state.jobJson(job));
+          : state.newJob({ name, projectId, location, jobId }, principal.email, given, now);
+        return state.commitJob(next, spec, principal.email, asBool(req.validateOnly));
       },
     },
     {

@@ -1,12 +1,12 @@
-import type { CollectionReference, DocumentReference, Firestore, Query } from '@google-cloud/firestore';
+import type { CollectionReference, Firestore, Query } from '@google-cloud/firestore';
 import { z } from 'zod';
 import { AuditEvent, Role, Team } from '../../contracts/access.js';
 import { ApiKeyMetadata, Member, ServiceAccount } from '../../contracts/principal.js';
-import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../../domain/errors.js';
+import { FailedPreconditionError, NotFoundError } from '../../domain/errors.js';
 import type { AccessStore, AuditQuery, ScimTokenRecord } from '../../ports/accessStore.js';
 import type { ApiKeyRecord, Page } from '../../ports/workspaceStore.js';
 import { issuedQueryShapes, type QueryShapeName } from './firestoreQueries.js';
-import { clean, guard, isAlreadyExists, runTransaction } from './firestoreSupport.js';
+import { clean, createDoc, getDoc, guard, runTransaction, updateDoc } from './firestoreSupport.js';
 import { decodePageToken, encodePageToken } from './pageToken.js';
 
 const StoredApiKey = ApiKeyMetadata.extend({
@@ -42,10 +42,10 @@ export class FirestoreAccessStore implements AccessStore {
   }
 
   createRole(ws: string, role: Role): Promise<void> {
-    return this.create(this.col(ws, 'roles').doc(role.name), role, `role ${role.name}`);
+    return createDoc(this.col(ws, 'roles').doc(role.name), role, `role ${role.name}`);
   }
   getRole(ws: string, name: string): Promise<Role | null> {
-    return this.get(this.col(ws, 'roles').doc(name), Role);
+    return getDoc(this.col(ws, 'roles').doc(name), Role);
   }
   getRoles(ws: string, names: string[]): Promise<Role[]> {
     if (names.length === 0) return Promise.resolve([]);
@@ -61,7 +61,7 @@ export class FirestoreAccessStore implements AccessStore {
     });
   }
   updateRole(ws: string, name: string, patch: (current: Role) => Role): Promise<Role> {
-    return this.updateDoc(this.col(ws, 'roles').doc(name), Role, patch, `role ${name}`);
+    return updateDoc(this.db, this.col(ws, 'roles').doc(name), Role, patch, `role ${name}`);
   }
   deleteRole(ws: string, name: string): Promise<void> {
     return guard(() =>
@@ -83,10 +83,10 @@ export class FirestoreAccessStore implements AccessStore {
   }
 
   createTeam(ws: string, team: Team): Promise<void> {
-    return this.create(this.col(ws, 'teams').doc(team.id), team, `team ${team.name}`);
+    return createDoc(this.col(ws, 'teams').doc(team.id), team, `team ${team.name}`);
   }
   getTeam(ws: string, id: string): Promise<Team | null> {
-    return this.get(this.col(ws, 'teams').doc(id), Team);
+    return getDoc(this.col(ws, 'teams').doc(id), Team);
   }
   findTeamByName(ws: string, name: string): Promise<Team | null> {
     return this.findOne(this.col(ws, 'teams').where('name', '==', name), Team);
@@ -107,7 +107,7 @@ export class FirestoreAccessStore implements AccessStore {
     });
   }
   updateTeam(ws: string, id: string, patch: (current: Team) => Team): Promise<Team> {
-    return this.updateDoc(this.col(ws, 'teams').doc(id), Team, patch, `team ${id}`);
+    return updateDoc(this.db, this.col(ws, 'teams').doc(id), Team, patch, `team ${id}`);
   }
   deleteTeam(ws: string, id: string): Promise<void> {
     return guard(async () => {
@@ -134,7 +134,7 @@ export class FirestoreAccessStore implements AccessStore {
   }
 
   updateMember(ws: string, id: string, patch: (current: Member) => Member): Promise<Member> {
-    return this.updateDoc(this.col(ws, 'members').doc(id), Member, patch, `member ${id}`);
+    return updateDoc(this.db, this.col(ws, 'members').doc(id), Member, patch, `member ${id}`);
   }
   findMemberByExternalId(ws: string, externalId: string): Promise<Member | null> {
     return this.findOne(this.col(ws, 'members').where('externalId', '==', externalId), Member);
@@ -163,7 +163,8 @@ export class FirestoreAccessStore implements AccessStore {
     name: string,
     patch: (current: ServiceAccount) => ServiceAccount,
   ): Promise<ServiceAccount> {
-    return this.updateDoc(
+    return updateDoc(
+      this.db,
       this.col(ws, 'serviceAccounts').doc(name),
       ServiceAccount,
       patch,
@@ -175,11 +176,11 @@ export class FirestoreAccessStore implements AccessStore {
     keyId: string,
     patch: (current: ApiKeyRecord) => ApiKeyRecord,
   ): Promise<ApiKeyRecord> {
-    return this.updateDoc(this.col(ws, 'apiKeys').doc(keyId), StoredApiKey, patch, `api key ${keyId}`);
+    return updateDoc(this.db, this.col(ws, 'apiKeys').doc(keyId), StoredApiKey, patch, `api key ${keyId}`);
   }
 
   getScimToken(ws: string): Promise<ScimTokenRecord | null> {
-    return this.get(this.col(ws, 'scim').doc('token'), ScimTokenDoc);
+    return getDoc(this.col(ws, 'scim').doc('token'), ScimTokenDoc);
   }
   setScimToken(ws: string, token: ScimTokenRecord): Promise<void> {
     return guard(async () => {
@@ -228,22 +229,6 @@ export class FirestoreAccessStore implements AccessStore {
     });
   }
 
-  private create(ref: DocumentReference, value: object, what: string): Promise<void> {
-    return guard(async () => {
-      try {
-        await ref.create(clean(value));
-      } catch (err) {
-        if (isAlreadyExists(err)) throw new AlreadyExistsError(what);
-        throw err;
-      }
-    });
-  }
-  private get<T>(ref: DocumentReference, schema: z.ZodType<T>): Promise<T | null> {
-    return guard(async () => {
-      const snap = await ref.get();
-      return snap.exists ? schema.parse(snap.data()) : null;
-    });
-  }
   private findOne<T>(q: Query, schema: z.ZodType<T>): Promise<T | null> {
     return guard(async () => {
       const snap = await q.limit(1).get();
@@ -266,21 +251,5 @@ export class FirestoreAccessStore implements AccessStore {
       ]);
       return { items: snap ? snap.docs.map((d) => schema.parse(d.data())) : [], total: agg.data().count };
     });
-  }
-  private updateDoc<T extends object>(
-    ref: DocumentReference,
-    schema: z.ZodType<T>,
-    patch: (current: T) => T,
-    what: string,
-  ): Promise<T> {
-    return guard(() =>
-      runTransaction(this.db, async (tx) => {
-        const snap = await tx.get(ref);
-        if (!snap.exists) throw new NotFoundError(what);
-        const next = patch(schema.parse(snap.data()));
-        tx.set(ref, clean(next));
-        return next;
-      }),
-    );
   }
 }

@@ -1,8 +1,8 @@
 import type { Firestore } from '@google-cloud/firestore';
 import { z } from 'zod';
 import { SealedSecret } from '../../contracts/sealedSecret.js';
-import { AlreadyExistsError, NotFoundError } from '../../domain/errors.js';
-import { clean, guard, isAlreadyExists, isNotFound, runTransaction } from './firestoreSupport.js';
+import { NotFoundError } from '../../domain/errors.js';
+import { clean, createDoc, deleteDoc, getDoc, guard, runTransaction } from './firestoreSupport.js';
 
 /**
  * A collection of named objects that each hold public metadata beside a sealed
@@ -36,23 +36,12 @@ export class FirestoreSealedStore<M extends { name: string }> {
   }
 
   create(ws: string, meta: M, sealed: SealedSecret | undefined): Promise<void> {
-    return guard(async () => {
-      try {
-        await this.col(ws)
-          .doc(meta.name)
-          .create(clean({ [this.opts.metaKey]: meta, ...(sealed === undefined ? {} : { sealed }) }));
-      } catch (err) {
-        if (isAlreadyExists(err)) throw new AlreadyExistsError(`${this.opts.noun} ${meta.name}`);
-        throw err;
-      }
-    });
+    const doc = { [this.opts.metaKey]: meta, ...(sealed === undefined ? {} : { sealed }) };
+    return createDoc(this.col(ws).doc(meta.name), doc, `${this.opts.noun} ${meta.name}`);
   }
 
   get(ws: string, name: string): Promise<{ meta: M; sealed?: SealedSecret | undefined } | null> {
-    return guard(async () => {
-      const snap = await this.col(ws).doc(name).get();
-      return snap.exists ? this.doc.parse(snap.data()) : null;
-    });
+    return getDoc(this.col(ws).doc(name), this.doc);
   }
 
   list(ws: string): Promise<M[]> {
@@ -84,13 +73,6 @@ export class FirestoreSealedStore<M extends { name: string }> {
   }
 
   delete(ws: string, name: string): Promise<void> {
-    return guard(async () => {
-      try {
-        await this.col(ws).doc(name).delete({ exists: true });
-      } catch (err) {
-        if (isNotFound(err)) throw new NotFoundError(`${this.opts.noun} ${name}`);
-        throw err;
-      }
-    });
+    return deleteDoc(this.col(ws).doc(name), `${this.opts.noun} ${name}`);
   }
 }

@@ -1,4 +1,6 @@
-import type { DocumentData, Firestore, Transaction } from '@google-cloud/firestore';
+import type { DocumentData, DocumentReference, Firestore, Transaction } from '@google-cloud/firestore';
+import type { z } from 'zod';
+import { AlreadyExistsError, NotFoundError } from '../../domain/errors.js';
 import { translateFirestoreError } from './firestoreErrors.js';
 
 /** Firestore refuses `undefined`; dropping it lets documents round-trip through zod. */
@@ -56,4 +58,55 @@ export function isContention(err: unknown): boolean {
   if (code === 10) return true;
   const message = err instanceof Error ? err.message : '';
   return code === 3 && /transaction (is invalid or closed|has expired)/i.test(message);
+}
+
+/** Creates a document; AlreadyExistsError names `what` when it exists. */
+export function createDoc(ref: DocumentReference, value: object, what: string): Promise<void> {
+  return guard(async () => {
+    try {
+      await ref.create(clean(value));
+    } catch (err) {
+      if (isAlreadyExists(err)) throw new AlreadyExistsError(what);
+      throw err;
+    }
+  });
+}
+
+/** Reads a document through its schema; null when it does not exist. */
+export function getDoc<T>(ref: DocumentReference, schema: z.ZodType<T>): Promise<T | null> {
+  return guard(async () => {
+    const snap = await ref.get();
+    return snap.exists ? schema.parse(snap.data()) : null;
+  });
+}
+
+/** Deletes a document; NotFoundError names `what` when it does not exist. */
+export function deleteDoc(ref: DocumentReference, what: string): Promise<void> {
+  return guard(async () => {
+    try {
+      await ref.delete({ exists: true });
+    } catch (err) {
+      if (isNotFound(err)) throw new NotFoundError(what);
+      throw err;
+    }
+  });
+}
+
+/** Read-modify-write of one document in a transaction; NotFoundError names `what`. */
+export function updateDoc<T extends object>(
+  db: Firestore,
+  ref: DocumentReference,
+  schema: z.ZodType<T>,
+  patch: (current: T) => T,
+  what: string,
+): Promise<T> {
+  return guard(() =>
+    runTransaction(db, async (tx) => {
+      const snap = await tx.get(ref);
+      if (!snap.exists) throw new NotFoundError(what);
+      const next = patch(schema.parse(snap.data()));
+      tx.set(ref, clean(next));
+      return next;
+    }),
+  );
 }

@@ -1,4 +1,4 @@
-import type { CollectionReference, DocumentReference, Firestore } from '@google-cloud/firestore';
+import type { CollectionReference, Firestore } from '@google-cloud/firestore';
 import { z } from 'zod';
 import { Deployment } from '../../contracts/deployment.js';
 import { ApiKeyMetadata, Member, ServiceAccount } from '../../contracts/principal.js';
@@ -6,7 +6,16 @@ import { WorkPool } from '../../contracts/workPool.js';
 import { Workspace } from '../../contracts/workspace.js';
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from '../../domain/errors.js';
 import type { ApiKeyRecord, Page, WorkspaceStore } from '../../ports/workspaceStore.js';
-import { clean, guard, isAlreadyExists, isNotFound, runTransaction } from './firestoreSupport.js';
+import {
+  clean,
+  createDoc,
+  deleteDoc,
+  getDoc,
+  guard,
+  isAlreadyExists,
+  runTransaction,
+  updateDoc,
+} from './firestoreSupport.js';
 import { decodePageToken, encodePageToken } from './pageToken.js';
 
 const ApiKeyDoc = ApiKeyMetadata.extend({
@@ -53,7 +62,7 @@ export class FirestoreWorkspaceStore implements WorkspaceStore {
   }
 
   updateWorkspace(ws: string, patch: (current: Workspace) => Workspace): Promise<Workspace> {
-    return this.updateDoc(this.ws(ws), Workspace, patch, `workspace ${ws}`);
+    return updateDoc(this.db, this.ws(ws), Workspace, patch, `workspace ${ws}`);
   }
 
   deleteWorkspace(ws: string): Promise<void> {
@@ -62,10 +71,10 @@ export class FirestoreWorkspaceStore implements WorkspaceStore {
   }
 
   createMember(ws: string, member: Member): Promise<void> {
-    return this.create(this.col(ws, 'members').doc(member.id), member, `member ${member.email}`);
+    return createDoc(this.col(ws, 'members').doc(member.id), member, `member ${member.email}`);
   }
   getMember(ws: string, id: string): Promise<Member | null> {
-    return this.get(this.col(ws, 'members').doc(id), Member);
+    return getDoc(this.col(ws, 'members').doc(id), Member);
   }
   findMemberByEmail(ws: string, email: string): Promise<Member | null> {
     return guard(async () => {
@@ -78,14 +87,14 @@ export class FirestoreWorkspaceStore implements WorkspaceStore {
     return this.list(this.col(ws, 'members'), Member, page, (m) => m.id);
   }
   deleteMember(ws: string, id: string): Promise<void> {
-    return this.delete(this.col(ws, 'members').doc(id), `member ${id}`);
+    return deleteDoc(this.col(ws, 'members').doc(id), `member ${id}`);
   }
 
   createServiceAccount(ws: string, sa: ServiceAccount): Promise<void> {
-    return this.create(this.col(ws, 'serviceAccounts').doc(sa.name), sa, `service account ${sa.name}`);
+    return createDoc(this.col(ws, 'serviceAccounts').doc(sa.name), sa, `service account ${sa.name}`);
   }
   getServiceAccount(ws: string, name: string): Promise<ServiceAccount | null> {
-    return this.get(this.col(ws, 'serviceAccounts').doc(name), ServiceAccount);
+    return getDoc(this.col(ws, 'serviceAccounts').doc(name), ServiceAccount);
   }
   listServiceAccounts(
     ws: string,
@@ -94,14 +103,14 @@ export class FirestoreWorkspaceStore implements WorkspaceStore {
     return this.list(this.col(ws, 'serviceAccounts'), ServiceAccount, page, (s) => s.name);
   }
   deleteServiceAccount(ws: string, name: string): Promise<void> {
-    return this.delete(this.col(ws, 'serviceAccounts').doc(name), `service account ${name}`);
+    return deleteDoc(this.col(ws, 'serviceAccounts').doc(name), `service account ${name}`);
   }
 
   createApiKey(ws: string, key: ApiKeyRecord): Promise<void> {
-    return this.create(this.col(ws, 'apiKeys').doc(key.id), key, 'api key');
+    return createDoc(this.col(ws, 'apiKeys').doc(key.id), key, 'api key');
   }
   getApiKey(ws: string, keyId: string): Promise<ApiKeyRecord | null> {
-    return this.get(this.col(ws, 'apiKeys').doc(keyId), ApiKeyDoc);
+    return getDoc(this.col(ws, 'apiKeys').doc(keyId), ApiKeyDoc);
   }
   listApiKeys(ws: string, principalId: string): Promise<ApiKeyRecord[]> {
     return guard(async () => {
@@ -110,7 +119,8 @@ export class FirestoreWorkspaceStore implements WorkspaceStore {
     });
   }
   revokeApiKey(ws: string, keyId: string, at: string): Promise<ApiKeyRecord> {
-    return this.updateDoc(
+    return updateDoc(
+      this.db,
       this.col(ws, 'apiKeys').doc(keyId),
       ApiKeyDoc,
       (k) => (k.revokedAt ? k : { ...k, revokedAt: at }),
@@ -134,10 +144,10 @@ export class FirestoreWorkspaceStore implements WorkspaceStore {
   }
 
   createWorkPool(ws: string, pool: WorkPool): Promise<void> {
-    return this.create(this.col(ws, 'workPools').doc(pool.name), pool, `work pool ${pool.name}`);
+    return createDoc(this.col(ws, 'workPools').doc(pool.name), pool, `work pool ${pool.name}`);
   }
   getWorkPool(ws: string, name: string): Promise<WorkPool | null> {
-    return this.get(this.col(ws, 'workPools').doc(name), WorkPool);
+    return getDoc(this.col(ws, 'workPools').doc(name), WorkPool);
   }
   listWorkPools(
     ws: string,
@@ -146,7 +156,7 @@ export class FirestoreWorkspaceStore implements WorkspaceStore {
     return this.list(this.col(ws, 'workPools'), WorkPool, page, (p) => p.name);
   }
   updateWorkPool(ws: string, name: string, patch: (current: WorkPool) => WorkPool): Promise<WorkPool> {
-    return this.updateDoc(this.col(ws, 'workPools').doc(name), WorkPool, patch, `work pool ${name}`);
+    return updateDoc(this.db, this.col(ws, 'workPools').doc(name), WorkPool, patch, `work pool ${name}`);
   }
   deleteWorkPool(ws: string, name: string): Promise<void> {
     return guard(async () => {
@@ -166,14 +176,14 @@ export class FirestoreWorkspaceStore implements WorkspaceStore {
   }
 
   createDeployment(ws: string, deployment: Deployment): Promise<void> {
-    return this.create(
+    return createDoc(
       this.col(ws, 'deployments').doc(deployment.name),
       deployment,
       `deployment ${deployment.name}`,
     );
   }
   getDeployment(ws: string, name: string): Promise<Deployment | null> {
-    return this.get(this.col(ws, 'deployments').doc(name), Deployment);
+    return getDoc(this.col(ws, 'deployments').doc(name), Deployment);
   }
   listDeployments(
     ws: string,
@@ -186,56 +196,10 @@ export class FirestoreWorkspaceStore implements WorkspaceStore {
     name: string,
     patch: (current: Deployment) => Deployment,
   ): Promise<Deployment> {
-    return this.updateDoc(this.col(ws, 'deployments').doc(name), Deployment, patch, `deployment ${name}`);
+    return updateDoc(this.db, this.col(ws, 'deployments').doc(name), Deployment, patch, `deployment ${name}`);
   }
   deleteDeployment(ws: string, name: string): Promise<void> {
-    return this.delete(this.col(ws, 'deployments').doc(name), `deployment ${name}`);
-  }
-
-  private create(ref: DocumentReference, value: object, what: string): Promise<void> {
-    return guard(async () => {
-      try {
-        await ref.create(clean(value));
-      } catch (err) {
-        if (isAlreadyExists(err)) throw new AlreadyExistsError(what);
-        throw err;
-      }
-    });
-  }
-
-  private get<T>(ref: DocumentReference, schema: z.ZodType<T>): Promise<T | null> {
-    return guard(async () => {
-      const snap = await ref.get();
-      return snap.exists ? schema.parse(snap.data()) : null;
-    });
-  }
-
-  private delete(ref: DocumentReference, what: string): Promise<void> {
-    return guard(async () => {
-      try {
-        await ref.delete({ exists: true });
-      } catch (err) {
-        if (isNotFound(err)) throw new NotFoundError(what);
-        throw err;
-      }
-    });
-  }
-
-  private updateDoc<T extends object>(
-    ref: DocumentReference,
-    schema: z.ZodType<T>,
-    patch: (current: T) => T,
-    what: string,
-  ): Promise<T> {
-    return guard(() =>
-      runTransaction(this.db, async (tx) => {
-        const snap = await tx.get(ref);
-        if (!snap.exists) throw new NotFoundError(what);
-        const next = patch(schema.parse(snap.data()));
-        tx.set(ref, clean(next));
-        return next;
-      }),
-    );
+    return deleteDoc(this.col(ws, 'deployments').doc(name), `deployment ${name}`);
   }
 
   private list<T>(
