@@ -56,6 +56,25 @@ function layer(...layers: (JobVariables | undefined)[]): JobVariables {
   return out;
 }
 
+/** The job variables in force for a run: pool, then deployment, then run, each overriding the one before. */
+function jobVariablesFor(pool: WorkPool, deployment: Deployment, run: Run): JobVariables {
+  return layer(
+    pool.baseJobTemplate,
+    deployment.jobVariables,
+    { ...(deployment.image === undefined ? {} : { image: deployment.image }), env: deployment.env },
+    run.jobVariables,
+  );
+}
+
+function timeoutOf(vars: JobVariables): number {
+  return vars.timeoutSeconds ?? JOB_DEFAULTS.timeoutSeconds;
+}
+
+/** The task timeout a run's job will get (a run token must outlive it). */
+export function jobTimeoutSeconds(pool: WorkPool, deployment: Deployment, run: Run): number {
+  return timeoutOf(jobVariablesFor(pool, deployment, run));
+}
+
 /**
  * Renders the Cloud Run job for one run attempt from the work pool's base
  * template, the deployment and the run (each overriding the one before), plus
@@ -65,12 +84,7 @@ function layer(...layers: (JobVariables | undefined)[]): JobVariables {
  */
 export function renderJob(input: RenderInput): RenderedJob {
   const { pool, deployment, run } = input;
-  const vars = layer(
-    pool.baseJobTemplate,
-    deployment.jobVariables,
-    { ...(deployment.image === undefined ? {} : { image: deployment.image }), env: deployment.env },
-    run.jobVariables,
-  );
+  const vars = jobVariablesFor(pool, deployment, run);
   const problems: FieldViolation[] = [];
   if (pool.projectId === undefined || pool.region === undefined) {
     problems.push({ field: 'workPool', issue: 'a cloud-run work pool needs projectId and region' });
@@ -115,15 +129,12 @@ export function renderJob(input: RenderInput): RenderedJob {
       problems.push({ field: `labels.${k}`, issue: 'invalid or reserved label key' });
     if (!LABEL_VALUE.test(v)) problems.push({ field: `labels.${k}`, issue: 'invalid label value' });
   }
-  const timeoutSeconds = vars.timeoutSeconds ?? JOB_DEFAULTS.timeoutSeconds;
+  const timeoutSeconds = timeoutOf(vars);
   if (timeoutSeconds > MAX_TIMEOUT_SECONDS)
     problems.push({ field: 'timeoutSeconds', issue: 'at most 168 hours' });
   const jobId = jobIdFor(run.id, run.attempt);
   if (!JOB_ID.test(jobId))
     problems.push({ field: 'jobId', issue: `run id ${run.id} does not make a valid Cloud Run job id` });
-  if (!deployment.command || deployment.command.length === 0) {
-    // Cloud Run would run the image's entrypoint; that is allowed, but say nothing is overridden.
-  }
   if (problems.length > 0) {
     throw new LaunchRefusedError(
       'INVALID_ARGUMENT',

@@ -6,9 +6,10 @@ import {
   type MonitorTask,
   monitorTaskName,
 } from '../contracts/tasks.js';
+import type { WorkPool } from '../contracts/workPool.js';
 import { type SlotScope, slotScopes } from '../domain/concurrency.js';
 import { LaunchRefusedError, NotFoundError } from '../domain/errors.js';
-import { jobIdFor, renderJob } from '../domain/jobRender.js';
+import { jobIdFor, jobTimeoutSeconds, renderJob } from '../domain/jobRender.js';
 import type { ProposedState } from '../domain/orchestration.js';
 import { retryDelaySeconds } from '../domain/retries.js';
 import { isTerminal } from '../domain/runStates.js';
@@ -190,9 +191,14 @@ export async function dispatchRun(deps: ExecutionDeps, task: DispatchTask): Prom
       return done(`not launched: ${decision.kind === 'abort' ? decision.reason : decision.kind}`);
     // Slots are left and runs may be waiting: pass the wake on to the next in line.
     if (moreFree) await wakeWaiting(deps, ws, after);
+    // The run as the transaction left it, and the deployment and pool just read: no re-read.
+    return launch(deps, ws, after, { deployment, pool });
   }
-  // PENDING without an execution: first launch, or the recovery of a launch whose outcome was lost.
-  return launch(deps, ws, run.id);
+  // PENDING without an execution: the recovery of a launch whose outcome was lost.
+  return launch(deps, ws, run, {
+    deployment: await deps.workspaces.getDeployment(ws, run.deployment),
+    pool: await deps.workspaces.getWorkPool(ws, run.workPool),
+  });
 }
 
 /** The collision strategy's answer to a full limit. */
@@ -238,12 +244,16 @@ async function failRun(deps: ExecutionDeps, ws: string, run: Run, message: strin
   return done(`failed: ${message}`);
 }
 
-async function launch(deps: ExecutionDeps, ws: string, runId: string): Promise<TaskOutcome> {
-  const run = await deps.runs.getRun(ws, runId);
-  if (!run || run.state.type !== 'PENDING' || run.execution) return done('nothing to launch');
-  const deployment = await deps.workspaces.getDeployment(ws, run.deployment);
+/** Launches a PENDING run without an execution, with the deployment and pool its dispatch read. */
+async function launch(
+  deps: ExecutionDeps,
+  ws: string,
+  run: Run,
+  loaded: { deployment: Deployment | null; pool: WorkPool | null },
+): Promise<TaskOutcome> {
+  if (run.state.type !== 'PENDING' || run.execution) return done('nothing to launch');
+  const { deployment, pool } = loaded;
   if (!deployment) return failRun(deps, ws, run, `deployment ${run.deployment} was deleted`);
-  const pool = await deps.workspaces.getWorkPool(ws, run.workPool);
   if (!pool) return failRun(deps, ws, run, `work pool ${run.workPool} was deleted`);
   if (pool.kind !== 'cloud-run' || pool.credential === undefined) {
     return failRun(deps, ws, run, `work pool ${pool.name} is not a cloud-run pool with a credential`);
@@ -257,15 +267,10 @@ async function launch(deps: ExecutionDeps, ws: string, runId: string): Promise<T
     throw err;
   }
   const now = deps.clock();
-  const timeout =
-    run.jobVariables.timeoutSeconds ??
-    deployment.jobVariables.timeoutSeconds ??
-    pool.baseJobTemplate.timeoutSeconds ??
-    3600;
   const token = await deps.tokens.sign(
     { workspace: ws, runId: run.id, attempt: run.attempt },
     now,
-    timeout + TOKEN_MARGIN_SECONDS,
+    jobTimeoutSeconds(pool, deployment, run) + TOKEN_MARGIN_SECONDS,
   );
   let job: ReturnType<typeof renderJob>;
   try {
@@ -292,6 +297,17 @@ async function launch(deps: ExecutionDeps, ws: string, runId: string): Promise<T
   return done(`launched ${executionName}`);
 }
 
+/** A run that lost its execution or its access ends CRASHED, unless it already finished. */
+async function crashUnlessFinished(
+  deps: ExecutionDeps,
+  ws: string,
+  run: Run,
+  message: string,
+): Promise<void> {
+  if (isTerminal(run.state.type)) return;
+  await propose(deps, ws, run.id, { type: 'CRASHED', message }, { now: deps.clock(), watchdogAt: null });
+}
+
 /**
  * Follows one attempt's execution: maps Cloud Run's view onto the run (a
  * container's own final report wins), cancels on request, retries by policy,
@@ -311,15 +327,12 @@ export async function monitorRun(deps: ExecutionDeps, task: MonitorTask): Promis
     cred = await openCredential(deps.credentials, ws, pool.credential);
   } catch (err) {
     if (err instanceof NotFoundError) {
-      if (!isTerminal(run.state.type)) {
-        await propose(
-          deps,
-          ws,
-          run.id,
-          { type: 'CRASHED', message: `credential ${pool.credential} was deleted while the run was active` },
-          { now: deps.clock(), watchdogAt: null },
-        );
-      }
+      await crashUnlessFinished(
+        deps,
+        ws,
+        run,
+        `credential ${pool.credential} was deleted while the run was active`,
+      );
       return done('credential deleted');
     }
     throw err;
@@ -333,27 +346,11 @@ export async function monitorRun(deps: ExecutionDeps, task: MonitorTask): Promis
     exec = await deps.launcher.getExecution(cred, run.execution.name);
   } catch (err) {
     if (err instanceof NotFoundError) {
-      if (!isTerminal(run.state.type)) {
-        await propose(
-          deps,
-          ws,
-          run.id,
-          { type: 'CRASHED', message: 'the Cloud Run execution disappeared' },
-          { now: deps.clock(), watchdogAt: null },
-        );
-      }
+      await crashUnlessFinished(deps, ws, run, 'the Cloud Run execution disappeared');
       return done('execution not found');
     }
     if (err instanceof LaunchRefusedError) {
-      if (!isTerminal(run.state.type)) {
-        await propose(
-          deps,
-          ws,
-          run.id,
-          { type: 'CRASHED', message: `lost access to the execution: ${err.message}` },
-          { now: deps.clock(), watchdogAt: null },
-        );
-      }
+      await crashUnlessFinished(deps, ws, run, `lost access to the execution: ${err.message}`);
       return done('lost access');
     }
     throw err;
