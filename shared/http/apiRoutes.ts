@@ -39,6 +39,7 @@ import { ObjectAccess } from '../services/objectAccess.js';
 import * as principals from '../services/principals.js';
 import type { RunDeps } from '../services/runs.js';
 import * as runs from '../services/runs.js';
+import type { WorkPoolDeps } from '../services/workPools.js';
 import * as workPools from '../services/workPools.js';
 import type { WorkspaceProvisioner } from '../services/workspaces.js';
 import * as workspaces from '../services/workspaces.js';
@@ -59,13 +60,7 @@ export interface ApiDeps extends RunDeps {
   /** Scheduling: edits drop future scheduled runs (transactionally) and delete their dispatch tasks. */
   schedules?: ScheduleStore | undefined;
   queue?: TaskQueue | undefined;
-  checkCredential?:
-    | ((
-        ws: string,
-        name: string,
-        pool: { projectId?: string | undefined; serviceAccount?: string | undefined },
-      ) => Promise<void>)
-    | undefined;
+  checkCredential?: WorkPoolDeps['checkCredential'];
 }
 
 const WS = '/v1/workspaces/:ws';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW, NODE, waitFor } from '../../scripts/customerProject.js';
 import { type ApiUnderTest, client, startApi } from '../support/apiServer.js';
+import { captureStdout } from '../support/captureStdout.js';
 import { setUpCloudRunWorkspace } from '../support/cloudRunWorkspace.js';
 import { dumpFirestore } from '../support/firestoreDump.js';
 
@@ -16,14 +17,7 @@ const logLines: string[] = [];
 let restoreStdout: () => void;
 
 beforeAll(async () => {
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    logLines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stdout.write;
-  restoreStdout = () => {
-    process.stdout.write = write;
-  };
+  restoreStdout = captureStdout(logLines);
   api = await startApi({ extraEnv: { PUSHRUN_LOG_LEVEL: 'debug' } });
 });
 afterAll(async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOW, NODE, waitFor } from '../../scripts/customerProject.js';
 import { RunTokenSigner } from '../../shared/domain/runTokens.js';
 import { type ApiUnderTest, client, startApi } from '../support/apiServer.js';
+import { captureStdout } from '../support/captureStdout.js';
 import { setUpCloudRunWorkspace } from '../support/cloudRunWorkspace.js';
 import { dumpFirestore } from '../support/firestoreDump.js';
 
@@ -54,14 +55,7 @@ async function runToEnd(deployment: string, parameters: Record<string, unknown> 
 
 beforeAll(async () => {
   // Every line the functions (and the emulated containers) print, to scan for values.
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    logLines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stdout.write;
-  restoreStdout = () => {
-    process.stdout.write = write;
-  };
+  restoreStdout = captureStdout(logLines);
   api = await startApi({ extraEnv: { PUSHRUN_LOG_LEVEL: 'debug' } });
   call = client(api.url, transcript);
   collector = collectExecutions();
